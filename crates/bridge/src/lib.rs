@@ -1,0 +1,1 @@
+//! plenum-bridge (being written).

@@ -1,0 +1,16 @@
+//! Wire types of Plenum, the only place where they are defined.
+//!
+//! - [`signaling`]: the browser ↔ server WebSocket protocol (docs/signaling.md).
+//! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
+//! - [`bridge`]: commands from the control plane to a media bridge and the events it
+//!   answers with. Today both run in one process and exchange these values over channels;
+//!   keeping them plain data lets a bridge move to another host later.
+//!
+//! Identifiers are newtypes so a participant id cannot be passed where a meeting id is meant.
+
+pub mod bridge;
+pub mod ids;
+pub mod rest;
+pub mod signaling;
+
+pub use ids::{MeetingId, ParticipantId, UserId};

@@ -1,0 +1,142 @@
+//! Bodies of the REST API under `/api/v1` (see docs/signaling.md for the routes).
+//! Times are RFC 3339 strings in UTC.
+
+use crate::ids::{MeetingId, UserId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct SessionResponse {
+    pub access_token: String,
+    pub expires_at: String,
+    pub user: User,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct CreateMeeting {
+    pub title: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub waiting_room: bool,
+}
+
+/// A partial update; `password: null` clears the password, an absent field keeps it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct UpdateMeeting {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, with = "double_option")]
+    pub password: Option<Option<String>>,
+    #[serde(default)]
+    pub waiting_room: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub title: String,
+    pub has_password: bool,
+    pub waiting_room: bool,
+    pub owner_id: UserId,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct CreateInvite {
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Invite {
+    pub code: String,
+    pub meeting_id: MeetingId,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct InviteInfo {
+    pub meeting_id: MeetingId,
+    pub title: String,
+    pub password_required: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct GuestTokenRequest {
+    pub display_name: String,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct JoinTokenRequest {
+    #[serde(default)]
+    pub invite_code: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct MeetingTokenResponse {
+    pub access_token: String,
+    pub expires_at: String,
+    pub meeting_id: MeetingId,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ClientConfig {
+    pub product_name: String,
+    pub version: String,
+}
+
+/// RFC 9457 problem details, with a stable `code`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+}
+
+/// Tells "field absent" (outer `None`) from "field is null" (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+
+    pub fn serialize<T, S>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        T: Serialize,
+        S: Serializer,
+    {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! WebSocket signaling messages (docs/signaling.md is the prose version of this module).
+//!
+//! Every frame is an envelope `{"type": "ns.name", "txn": "…", "payload": {…}}`.
+//! [`parse_client_message`] turns a text frame into a typed message or a typed error that
+//! still carries the `txn`, so the server can answer even a broken message precisely.
+
+use crate::bridge::{PublishedTrack, SubscribedTrack, ViewedTile};
+use crate::ids::{MeetingId, ParticipantId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Largest text frame the server accepts.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Longest transaction id echoed back.
+pub const MAX_TXN_CHARS: usize = 64;
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 4000;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+
+/// WebSocket close codes (see docs/signaling.md).
+pub mod close_code {
+    pub const PROTOCOL_VIOLATION: u16 = 4400;
+    pub const TOKEN_INVALID: u16 = 4401;
+    pub const FORBIDDEN: u16 = 4403;
+    pub const MEETING_GONE: u16 = 4404;
+    pub const AUTH_TIMEOUT: u16 = 4408;
+    pub const INTERNAL_ERROR: u16 = 4500;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Moderator,
+    Participant,
+    Guest,
+}
+
+impl Role {
+    /// Owners and moderators may moderate.
+    pub fn is_moderator(self) -> bool {
+        matches!(self, Role::Owner | Role::Moderator)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaState {
+    pub mic: bool,
+    pub camera: bool,
+    pub screen: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub id: ParticipantId,
+    pub display_name: String,
+    pub role: Role,
+    pub hand_raised: bool,
+    pub media: MediaState,
+    pub muted_by_moderator: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingParticipant {
+    pub id: ParticipantId,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomState {
+    pub meeting_id: MeetingId,
+    pub title: String,
+    pub waiting_room: bool,
+    /// Only filled in for moderators.
+    pub waiting: Vec<WaitingParticipant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatSender {
+    pub id: ParticipantId,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub id: u64,
+    pub from: ChatSender,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<ParticipantId>,
+    pub text: String,
+    /// RFC 3339 UTC.
+    pub sent_at: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    Removed,
+    Banned,
+    EndedByModerator,
+    Deleted,
+    InternalError,
+}
+
+/// Messages from the client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "payload")]
+pub enum ClientMessage {
+    #[serde(rename = "session.auth")]
+    Auth { token: String },
+    #[serde(rename = "session.refresh")]
+    Refresh { token: String },
+    #[serde(rename = "room.join")]
+    Join {
+        #[serde(default)]
+        display_name: Option<String>,
+    },
+    #[serde(rename = "room.leave")]
+    Leave {},
+    #[serde(rename = "chat.send")]
+    ChatSend {
+        text: String,
+        #[serde(default)]
+        to: Option<ParticipantId>,
+    },
+    #[serde(rename = "hand.raise")]
+    RaiseHand {},
+    #[serde(rename = "hand.lower")]
+    LowerHand {},
+    #[serde(rename = "media.state")]
+    MediaState(MediaState),
+    #[serde(rename = "media.publish_offer")]
+    PublishOffer {
+        sdp: String,
+        tracks: Vec<PublishedTrack>,
+    },
+    #[serde(rename = "media.subscribe_answer")]
+    SubscribeAnswer { sdp: String },
+    #[serde(rename = "media.view")]
+    View { tiles: Vec<ViewedTile> },
+    #[serde(rename = "moderation.mute")]
+    Mute { participant_id: ParticipantId },
+    #[serde(rename = "moderation.mute_all")]
+    MuteAll {},
+    #[serde(rename = "moderation.remove")]
+    Remove { participant_id: ParticipantId },
+    #[serde(rename = "moderation.ban")]
+    Ban { participant_id: ParticipantId },
+    #[serde(rename = "moderation.grant_moderator")]
+    GrantModerator { participant_id: ParticipantId },
+    #[serde(rename = "moderation.revoke_moderator")]
+    RevokeModerator { participant_id: ParticipantId },
+    #[serde(rename = "moderation.lower_hand")]
+    LowerHandOf { participant_id: ParticipantId },
+    #[serde(rename = "moderation.set_waiting_room")]
+    SetWaitingRoom { enabled: bool },
+    #[serde(rename = "moderation.admit")]
+    Admit { participant_id: ParticipantId },
+    #[serde(rename = "moderation.deny")]
+    Deny { participant_id: ParticipantId },
+    #[serde(rename = "moderation.end")]
+    End {},
+}
+
+/// Every `type` a client may send, for telling an unknown type from a malformed payload.
+pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
+    "session.auth",
+    "session.refresh",
+    "room.join",
+    "room.leave",
+    "chat.send",
+    "hand.raise",
+    "hand.lower",
+    "media.state",
+    "media.publish_offer",
+    "media.subscribe_answer",
+    "media.view",
+    "moderation.mute",
+    "moderation.mute_all",
+    "moderation.remove",
+    "moderation.ban",
+    "moderation.grant_moderator",
+    "moderation.revoke_moderator",
+    "moderation.lower_hand",
+    "moderation.set_waiting_room",
+    "moderation.admit",
+    "moderation.deny",
+    "moderation.end",
+];
+
+/// Messages from the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "payload")]
+pub enum ServerMessage {
+    #[serde(rename = "session.authenticated")]
+    Authenticated {
+        expires_at: String,
+        meeting_id: MeetingId,
+    },
+    #[serde(rename = "session.refreshed")]
+    Refreshed { expires_at: String },
+    #[serde(rename = "room.join_success")]
+    JoinSuccess {
+        #[serde(rename = "self")]
+        me: Participant,
+        participants: Vec<Participant>,
+        room: RoomState,
+        chat_history: Vec<ChatMessage>,
+        ice_lite: bool,
+    },
+    #[serde(rename = "room.waiting")]
+    Waiting {},
+    #[serde(rename = "room.admitted")]
+    Admitted {},
+    #[serde(rename = "room.denied")]
+    Denied {},
+    #[serde(rename = "room.state")]
+    RoomState(RoomState),
+    #[serde(rename = "room.removed")]
+    Removed { reason: LeaveReason },
+    #[serde(rename = "room.ended")]
+    Ended { reason: LeaveReason },
+    #[serde(rename = "participant.joined")]
+    ParticipantJoined(Participant),
+    #[serde(rename = "participant.updated")]
+    ParticipantUpdated(Participant),
+    #[serde(rename = "participant.left")]
+    ParticipantLeft { id: ParticipantId },
+    #[serde(rename = "chat.message")]
+    Chat(ChatMessage),
+    #[serde(rename = "chat.sent")]
+    ChatSent { id: u64 },
+    #[serde(rename = "media.publish_answer")]
+    PublishAnswer { sdp: String },
+    #[serde(rename = "media.subscribe_offer")]
+    SubscribeOffer {
+        sdp: String,
+        tracks: Vec<SubscribedTrack>,
+    },
+    #[serde(rename = "media.active_speaker")]
+    ActiveSpeaker { participant_id: ParticipantId },
+    #[serde(rename = "error")]
+    Error { code: ErrorCode, message: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadMessage,
+    UnknownType,
+    TooLarge,
+    RateLimited,
+    Forbidden,
+    NotFound,
+    InvalidSdp,
+    MutedByModerator,
+    NotJoined,
+    InvalidState,
+    InvalidToken,
+}
+
+/// A server message with the transaction id of the client message it answers, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServerEnvelope {
+    #[serde(flatten)]
+    pub message: ServerMessage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub txn: Option<String>,
+}
+
+impl ServerEnvelope {
+    /// The JSON text frame.
+    pub fn to_json(&self) -> String {
+        // Serializing these plain data types cannot fail: no maps with non-string keys,
+        // no custom serializers.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+/// Why a client frame could not be understood.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    /// The transaction id, when the frame was at least an object with a usable `txn`.
+    pub txn: Option<String>,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Parses one client text frame.
+pub fn parse_client_message(text: &str) -> Result<(Option<String>, ClientMessage), ParseError> {
+    let fail = |txn: Option<String>, code, message: String| ParseError { txn, code, message };
+    if text.len() > MAX_FRAME_BYTES {
+        return Err(fail(
+            None,
+            ErrorCode::TooLarge,
+            format!("frame exceeds {MAX_FRAME_BYTES} bytes"),
+        ));
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| fail(None, ErrorCode::BadMessage, format!("not JSON: {e}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(fail(
+            None,
+            ErrorCode::BadMessage,
+            "a message must be a JSON object".into(),
+        ));
+    };
+    let txn = match object.remove("txn") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if t.chars().count() <= MAX_TXN_CHARS => Some(t),
+        Some(_) => {
+            return Err(fail(
+                None,
+                ErrorCode::BadMessage,
+                format!("txn must be a string of at most {MAX_TXN_CHARS} characters"),
+            ));
+        }
+    };
+    let kind = match object.get("type") {
+        Some(Value::String(kind)) => kind.clone(),
+        _ => {
+            return Err(fail(
+                txn,
+                ErrorCode::BadMessage,
+                "missing string field \"type\"".into(),
+            ));
+        }
+    };
+    if !CLIENT_MESSAGE_TYPES.contains(&kind.as_str()) {
+        return Err(fail(
+            txn,
+            ErrorCode::UnknownType,
+            format!("unknown message type {kind:?}"),
+        ));
+    }
+    // Messages without arguments may omit the payload.
+    let payload = object
+        .remove("payload")
+        .filter(|p| !p.is_null())
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    let envelope = serde_json::json!({ "type": kind, "payload": payload });
+    match serde_json::from_value(envelope) {
+        Ok(message) => Ok((txn, message)),
+        Err(e) => Err(fail(
+            txn,
+            ErrorCode::BadMessage,
+            format!("invalid payload for {kind}: {e}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_type_is_a_variant_and_parses_with_minimal_payloads() {
+        let pid = ParticipantId::random();
+        let cases = [
+            (r#"{"type":"session.auth","payload":{"token":"t"}}"#, true),
+            (r#"{"type":"room.join"}"#, true),
+            (
+                r#"{"type":"room.join","payload":{"display_name":"Ada"}}"#,
+                true,
+            ),
+            (r#"{"type":"hand.raise","txn":"1"}"#, true),
+            (
+                r#"{"type":"media.state","payload":{"mic":true,"camera":false,"screen":false}}"#,
+                true,
+            ),
+            (r#"{"type":"chat.send","payload":{}}"#, false),
+            (
+                r#"{"type":"moderation.mute","payload":{"participant_id":"nope"}}"#,
+                false,
+            ),
+        ];
+        for (text, ok) in cases {
+            assert_eq!(parse_client_message(text).is_ok(), ok, "{text}");
+        }
+        let text = format!(
+            r#"{{"type":"moderation.ban","txn":"x","payload":{{"participant_id":"{pid}"}}}}"#
+        );
+        assert_eq!(
+            parse_client_message(&text),
+            Ok((
+                Some("x".into()),
+                ClientMessage::Ban {
+                    participant_id: pid
+                }
+            ))
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_txn_and_name_the_problem() {
+        let unknown = parse_client_message(r#"{"type":"x.y","txn":"7"}"#).unwrap_err();
+        assert_eq!(unknown.code, ErrorCode::UnknownType);
+        assert_eq!(unknown.txn.as_deref(), Some("7"));
+        let bad = parse_client_message(r#"{"type":"chat.send","txn":"8","payload":{"text":5}}"#)
+            .unwrap_err();
+        assert_eq!(bad.code, ErrorCode::BadMessage);
+        assert_eq!(bad.txn.as_deref(), Some("8"));
+        for text in ["", "[]", "null", "{\"txn\":\"1\"}", "{\"type\":3}"] {
+            assert_eq!(
+                parse_client_message(text).unwrap_err().code,
+                ErrorCode::BadMessage,
+                "{text}"
+            );
+        }
+        let huge = "x".repeat(MAX_FRAME_BYTES + 1);
+        assert_eq!(
+            parse_client_message(&huge).unwrap_err().code,
+            ErrorCode::TooLarge
+        );
+    }
+
+    #[test]
+    fn server_envelope_serializes_flat() {
+        let envelope = ServerEnvelope {
+            message: ServerMessage::ChatSent { id: 3 },
+            txn: Some("a".into()),
+        };
+        assert_eq!(
+            envelope.to_json(),
+            r#"{"type":"chat.sent","payload":{"id":3},"txn":"a"}"#
+        );
+    }
+}

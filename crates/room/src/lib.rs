@@ -1,0 +1,1 @@
+//! plenum-room (being written).

@@ -1,0 +1,1 @@
+//! plenum-store (being written).
