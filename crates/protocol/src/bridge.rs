@@ -134,4 +134,10 @@ pub enum BridgeEvent {
     MediaDisconnected {
         participant: ParticipantId,
     },
+    /// The bridge hit an internal error (a bug) while handling this conference and dropped
+    /// it with all its media; other conferences are unaffected. The control plane should end
+    /// the meeting (`room.ended {reason: "internal_error"}`).
+    ConferenceFailed {
+        message: String,
+    },
 }
