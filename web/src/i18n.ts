@@ -1,0 +1,347 @@
+/**
+ * German and English texts, and the choice between them.
+ *
+ * Every visible string and accessible name comes from these dictionaries. The language
+ * follows `navigator.language`, can be overridden with `?lang=de|en`, and the override is
+ * remembered in localStorage so it survives navigation inside the app.
+ */
+
+export const en = {
+  'app.name': 'Plenum',
+  'app.loading': 'Loading…',
+  'app.language': 'Language',
+  'app.skip': 'Skip to content',
+
+  'login.title': 'Sign in',
+  'login.username': 'Username',
+  'login.password': 'Password',
+  'login.submit': 'Sign in',
+  'login.failed': 'Sign-in failed: wrong username or password.',
+  'login.locked': 'Too many attempts. Please wait a moment and try again.',
+  'logout': 'Sign out',
+
+  'home.title': 'My meetings',
+  'home.signedInAs': 'Signed in as {name}',
+  'home.empty': 'You have no meetings yet.',
+  'home.create': 'Create meeting',
+  'home.meetingTitle': 'Title',
+  'home.meetingPassword': 'Password (optional)',
+  'home.waitingRoom': 'Waiting room',
+  'home.open': 'Open',
+  'home.copyInvite': 'Copy invite link',
+  'home.copied': 'Invite link copied',
+  'home.inviteLink': 'Invite link',
+  'home.delete': 'Delete',
+  'home.hasPassword': 'Password protected',
+  'home.hasWaitingRoom': 'Waiting room on',
+
+  'join.title': 'Join “{title}”',
+  'join.displayName': 'Display name',
+  'join.password': 'Meeting password',
+  'join.submit': 'Join',
+  'join.asUser': 'You join as {name}.',
+  'join.invalid': 'This invite link is not valid (unknown, revoked or expired).',
+  'join.wrongPassword': 'The password is wrong.',
+  'join.refused': 'You cannot join this meeting.',
+  'join.nameInvalid': 'Please enter a name (1–64 characters).',
+
+  'meeting.connecting': 'Connecting…',
+  'meeting.waiting': 'Waiting for the moderator to admit you.',
+  'meeting.waitingHint': 'Please stay on this page. You will join automatically once admitted.',
+  'meeting.denied': 'The moderator did not admit you to this meeting.',
+  'meeting.removed': 'You were removed from the meeting.',
+  'meeting.banned': 'You were banned from this meeting.',
+  'meeting.ended': 'The meeting has ended.',
+  'meeting.deleted': 'The meeting was deleted.',
+  'meeting.internalError': 'The meeting was closed because of a server error.',
+  'meeting.connectionLost': 'Connection lost.',
+  'meeting.reconnect': 'Rejoin',
+  'meeting.left': 'You left the meeting.',
+  'meeting.home': 'Back to start',
+  'meeting.notFound': 'This meeting does not exist or has ended.',
+  'meeting.mediaError': 'Camera or microphone unavailable: {detail}',
+  'meeting.mutedByModerator': 'A moderator muted your microphone.',
+  'meeting.you': '{name} (you)',
+  'meeting.screenOf': 'Screen of {name}',
+  'meeting.noVideo': 'Camera off',
+  'meeting.pin': 'Show {name} large',
+  'meeting.unpin': 'Show all equally',
+  'meeting.speaking': 'speaking',
+
+  'controls.label': 'Meeting controls',
+  'controls.mute': 'Mute microphone',
+  'controls.unmute': 'Unmute microphone',
+  'controls.cameraOff': 'Turn camera off',
+  'controls.cameraOn': 'Turn camera on',
+  'controls.shareScreen': 'Share screen',
+  'controls.stopShare': 'Stop sharing screen',
+  'controls.raiseHand': 'Raise hand',
+  'controls.lowerHand': 'Lower hand',
+  'controls.leave': 'Leave',
+  'controls.chat': 'Chat',
+  'controls.participants': 'Participants',
+  'controls.shareFailed': 'Screen sharing failed: {detail}',
+
+  'chat.title': 'Chat',
+  'chat.to': 'Send to',
+  'chat.everyone': 'Everyone',
+  'chat.message': 'Message',
+  'chat.send': 'Send',
+  'chat.private': 'private',
+  'chat.privateTo': 'to {name}',
+  'chat.empty': 'No messages yet.',
+  'chat.rateLimited': 'You are sending too fast. Please wait a moment.',
+  'chat.history': 'Chat messages',
+
+  'people.title': 'Participants ({count})',
+  'people.handRaised': 'Hand raised',
+  'people.micOn': 'Microphone on',
+  'people.micOff': 'Microphone off',
+  'people.mutedByModerator': 'Muted by a moderator',
+  'people.cameraOn': 'Camera on',
+  'people.cameraOff': 'Camera off',
+  'people.sharing': 'Sharing screen',
+  'people.actionsFor': 'Actions for {name}',
+  'people.mute': 'Mute {name}',
+  'people.remove': 'Remove {name}',
+  'people.ban': 'Ban {name}',
+  'people.makeModerator': 'Make {name} moderator',
+  'people.revokeModerator': 'Revoke moderator from {name}',
+  'people.lowerHand': 'Lower hand of {name}',
+  'people.muteAll': 'Mute all',
+  'people.endForAll': 'End meeting for all',
+  'people.confirmEnd': 'End the meeting for everyone?',
+  'people.confirmBan': 'Ban {name} from this meeting?',
+
+  'role.owner': 'Host',
+  'role.moderator': 'Moderator',
+  'role.participant': 'Participant',
+  'role.guest': 'Guest',
+
+  'waiting.title': 'Waiting room ({count})',
+  'waiting.enabled': 'Waiting room on',
+  'waiting.admit': 'Admit {name}',
+  'waiting.deny': 'Deny {name}',
+  'waiting.empty': 'Nobody is waiting.',
+
+  'error.forbidden': 'You are not allowed to do that.',
+  'error.generic': 'Something went wrong ({code}).',
+  'error.network': 'The server cannot be reached.',
+} as const;
+
+export type MessageKey = keyof typeof en;
+export type Dictionary = Record<MessageKey, string>;
+
+export const de: Dictionary = {
+  'app.name': 'Plenum',
+  'app.loading': 'Wird geladen…',
+  'app.language': 'Sprache',
+  'app.skip': 'Zum Inhalt springen',
+
+  'login.title': 'Anmelden',
+  'login.username': 'Benutzername',
+  'login.password': 'Passwort',
+  'login.submit': 'Anmelden',
+  'login.failed': 'Anmeldung fehlgeschlagen: Benutzername oder Passwort falsch.',
+  'login.locked': 'Zu viele Versuche. Bitte warten Sie einen Moment.',
+  'logout': 'Abmelden',
+
+  'home.title': 'Meine Besprechungen',
+  'home.signedInAs': 'Angemeldet als {name}',
+  'home.empty': 'Sie haben noch keine Besprechungen.',
+  'home.create': 'Besprechung anlegen',
+  'home.meetingTitle': 'Titel',
+  'home.meetingPassword': 'Passwort (optional)',
+  'home.waitingRoom': 'Warteraum',
+  'home.open': 'Öffnen',
+  'home.copyInvite': 'Einladungslink kopieren',
+  'home.copied': 'Einladungslink kopiert',
+  'home.inviteLink': 'Einladungslink',
+  'home.delete': 'Löschen',
+  'home.hasPassword': 'Passwortgeschützt',
+  'home.hasWaitingRoom': 'Warteraum aktiv',
+
+  'join.title': '„{title}“ beitreten',
+  'join.displayName': 'Anzeigename',
+  'join.password': 'Besprechungspasswort',
+  'join.submit': 'Beitreten',
+  'join.asUser': 'Sie treten als {name} bei.',
+  'join.invalid': 'Dieser Einladungslink ist ungültig (unbekannt, widerrufen oder abgelaufen).',
+  'join.wrongPassword': 'Das Passwort ist falsch.',
+  'join.refused': 'Sie können dieser Besprechung nicht beitreten.',
+  'join.nameInvalid': 'Bitte geben Sie einen Namen ein (1–64 Zeichen).',
+
+  'meeting.connecting': 'Verbindung wird aufgebaut…',
+  'meeting.waiting': 'Bitte warten Sie, bis die Moderation Sie einlässt.',
+  'meeting.waitingHint': 'Bleiben Sie auf dieser Seite. Sie treten automatisch bei, sobald Sie eingelassen werden.',
+  'meeting.denied': 'Die Moderation hat Sie nicht eingelassen.',
+  'meeting.removed': 'Sie wurden aus der Besprechung entfernt.',
+  'meeting.banned': 'Sie wurden aus dieser Besprechung ausgeschlossen.',
+  'meeting.ended': 'Die Besprechung wurde beendet.',
+  'meeting.deleted': 'Die Besprechung wurde gelöscht.',
+  'meeting.internalError': 'Die Besprechung wurde wegen eines Serverfehlers geschlossen.',
+  'meeting.connectionLost': 'Verbindung verloren.',
+  'meeting.reconnect': 'Erneut beitreten',
+  'meeting.left': 'Sie haben die Besprechung verlassen.',
+  'meeting.home': 'Zur Startseite',
+  'meeting.notFound': 'Diese Besprechung gibt es nicht oder sie ist beendet.',
+  'meeting.mediaError': 'Kamera oder Mikrofon nicht verfügbar: {detail}',
+  'meeting.mutedByModerator': 'Die Moderation hat Ihr Mikrofon stummgeschaltet.',
+  'meeting.you': '{name} (Sie)',
+  'meeting.screenOf': 'Bildschirm von {name}',
+  'meeting.noVideo': 'Kamera aus',
+  'meeting.pin': '{name} groß anzeigen',
+  'meeting.unpin': 'Alle gleich groß anzeigen',
+  'meeting.speaking': 'spricht',
+
+  'controls.label': 'Besprechungssteuerung',
+  'controls.mute': 'Mikrofon stummschalten',
+  'controls.unmute': 'Mikrofon einschalten',
+  'controls.cameraOff': 'Kamera ausschalten',
+  'controls.cameraOn': 'Kamera einschalten',
+  'controls.shareScreen': 'Bildschirm teilen',
+  'controls.stopShare': 'Bildschirmfreigabe beenden',
+  'controls.raiseHand': 'Hand heben',
+  'controls.lowerHand': 'Hand senken',
+  'controls.leave': 'Verlassen',
+  'controls.chat': 'Chat',
+  'controls.participants': 'Teilnehmende',
+  'controls.shareFailed': 'Bildschirmfreigabe fehlgeschlagen: {detail}',
+
+  'chat.title': 'Chat',
+  'chat.to': 'Senden an',
+  'chat.everyone': 'Alle',
+  'chat.message': 'Nachricht',
+  'chat.send': 'Senden',
+  'chat.private': 'privat',
+  'chat.privateTo': 'an {name}',
+  'chat.empty': 'Noch keine Nachrichten.',
+  'chat.rateLimited': 'Sie senden zu schnell. Bitte warten Sie einen Moment.',
+  'chat.history': 'Chatnachrichten',
+
+  'people.title': 'Teilnehmende ({count})',
+  'people.handRaised': 'Hand gehoben',
+  'people.micOn': 'Mikrofon an',
+  'people.micOff': 'Mikrofon aus',
+  'people.mutedByModerator': 'Von der Moderation stummgeschaltet',
+  'people.cameraOn': 'Kamera an',
+  'people.cameraOff': 'Kamera aus',
+  'people.sharing': 'Teilt den Bildschirm',
+  'people.actionsFor': 'Aktionen für {name}',
+  'people.mute': '{name} stummschalten',
+  'people.remove': '{name} entfernen',
+  'people.ban': '{name} ausschließen',
+  'people.makeModerator': '{name} zur Moderation machen',
+  'people.revokeModerator': '{name} die Moderation entziehen',
+  'people.lowerHand': 'Hand von {name} senken',
+  'people.muteAll': 'Alle stummschalten',
+  'people.endForAll': 'Besprechung für alle beenden',
+  'people.confirmEnd': 'Die Besprechung für alle beenden?',
+  'people.confirmBan': '{name} aus dieser Besprechung ausschließen?',
+
+  'role.owner': 'Gastgeber',
+  'role.moderator': 'Moderation',
+  'role.participant': 'Teilnehmer',
+  'role.guest': 'Gast',
+
+  'waiting.title': 'Warteraum ({count})',
+  'waiting.enabled': 'Warteraum aktiv',
+  'waiting.admit': '{name} einlassen',
+  'waiting.deny': '{name} abweisen',
+  'waiting.empty': 'Niemand wartet.',
+
+  'error.forbidden': 'Das dürfen Sie nicht.',
+  'error.generic': 'Etwas ist schiefgegangen ({code}).',
+  'error.network': 'Der Server ist nicht erreichbar.',
+};
+
+export type Lang = 'de' | 'en';
+export const dictionaries: Record<Lang, Dictionary> = { de, en };
+
+const STORAGE_KEY = 'plenum.lang';
+
+function asLang(value: string | null | undefined): Lang | null {
+  if (!value) return null;
+  const base = value.toLowerCase().split('-')[0];
+  return base === 'de' || base === 'en' ? base : null;
+}
+
+/**
+ * Picks the language: an explicit `?lang=` wins (and is remembered), then a remembered
+ * choice, then the browser's languages in order, then English.
+ */
+export function chooseLang(
+  search: string,
+  remembered: string | null,
+  browserLanguages: readonly string[],
+): { lang: Lang; remember: Lang | null } {
+  const fromQuery = asLang(new URLSearchParams(search).get('lang'));
+  if (fromQuery) return { lang: fromQuery, remember: fromQuery };
+  const fromStorage = asLang(remembered);
+  if (fromStorage) return { lang: fromStorage, remember: null };
+  for (const candidate of browserLanguages) {
+    const lang = asLang(candidate);
+    if (lang) return { lang, remember: null };
+  }
+  return { lang: 'en', remember: null };
+}
+
+/** Replaces `{name}` placeholders; unknown placeholders stay visible so they get noticed. */
+export function format(template: string, params?: Record<string, string | number>): string {
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+/** The placeholders a template uses, sorted (for checking that translations match). */
+export function placeholders(template: string): string[] {
+  return [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
+}
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function translator(lang: Lang): Translate {
+  const dict = dictionaries[lang];
+  return (key, params) => format(dict[key], params);
+}
+
+let current: Lang = 'en';
+
+/** Resolves the language once at start-up from the page URL, storage and browser. */
+export function initLang(): Lang {
+  let remembered: string | null = null;
+  try {
+    remembered = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    // Storage can be disabled; the URL and browser language still decide.
+  }
+  const { lang, remember } = chooseLang(location.search, remembered, navigator.languages ?? [navigator.language]);
+  if (remember) {
+    try {
+      localStorage.setItem(STORAGE_KEY, remember);
+    } catch {
+      // Not remembering is acceptable.
+    }
+  }
+  current = lang;
+  document.documentElement.lang = lang;
+  return lang;
+}
+
+export function setLang(lang: Lang): void {
+  current = lang;
+  document.documentElement.lang = lang;
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // Not remembering is acceptable.
+  }
+}
+
+export function getLang(): Lang {
+  return current;
+}
+
+/** Translates with the current language. */
+export const t: Translate = (key, params) => format(dictionaries[current][key], params);

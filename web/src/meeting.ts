@@ -1,0 +1,402 @@
+/**
+ * One live meeting for this client: the signaling connection, the room state, the media
+ * session and the user's actions, behind a small observable store the UI renders from.
+ *
+ * Flow (docs/signaling.md "Connection lifecycle"): obtain a meeting token → open the
+ * socket → `session.auth` → `room.join` → either `room.join_success` (start media) or
+ * `room.waiting` (nothing is captured or sent until `room.admitted` + `join_success`).
+ * The meeting token is renewed before it expires and handed over with `session.refresh`.
+ */
+
+import type { MessageKey } from './i18n';
+import { sameView, viewTiles, type MeasuredTile } from './layout';
+import { MediaSession, type RemoteTrack } from './media';
+import type {
+  ClientMessages,
+  ClientMessageType,
+  MeetingTokenResponse,
+  ParticipantId,
+  ServerMessage,
+  ViewedTile,
+} from './protocol';
+import { initialRoom, reduceRoom, selfOf, type RoomEvent, type RoomView } from './roomState';
+import { SignalingClient, SignalingError, signalingUrl, type SocketFactory } from './signaling';
+import { refreshDelayMs } from './tokens';
+
+/** Where meeting tokens come from: `join-token` for users, `guest-token` for guests. */
+export interface MeetingTokenSource {
+  initial(): Promise<MeetingTokenResponse>;
+  /** A fresh token for the same meeting and subject. */
+  refresh(current: string): Promise<MeetingTokenResponse>;
+}
+
+export interface LocalState {
+  mic: boolean;
+  camera: boolean;
+  screen: boolean;
+  hasMic: boolean;
+  hasCamera: boolean;
+}
+
+export interface Notice {
+  id: number;
+  key: MessageKey;
+  params?: Record<string, string | number>;
+}
+
+export interface MeetingSnapshot {
+  room: RoomView;
+  local: LocalState;
+  localStream: MediaStream | null;
+  screenStream: MediaStream | null;
+  /** Remote tracks by `${participantId}:${source}`. */
+  remote: Map<string, RemoteTrack>;
+  notices: Notice[];
+}
+
+/** The debounce of `media.view`: resizes come in bursts (window drags, layout changes). */
+export const VIEW_DEBOUNCE_MS = 200;
+const NOTICE_MS = 6_000;
+
+export class MeetingController {
+  private signaling: SignalingClient | null = null;
+  private readonly media: MediaSession;
+  private snapshot: MeetingSnapshot;
+  private readonly listeners = new Set<() => void>();
+  private token: MeetingTokenResponse | null = null;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private viewTimer: ReturnType<typeof setTimeout> | null = null;
+  private pendingView: ViewedTile[] = [];
+  private sentView: ViewedTile[] | null = null;
+  private mediaStarted = false;
+  private nextNoticeId = 1;
+  private disposed = false;
+
+  constructor(
+    private readonly tokens: MeetingTokenSource,
+    private readonly displayName: string | undefined,
+    private readonly socketFactory: SocketFactory = (url) => new WebSocket(url),
+  ) {
+    this.media = new MediaSession({
+      publishOffer: async (sdp, tracks) => {
+        const answer = await this.requireSignaling().request('media.publish_offer', { sdp, tracks });
+        if (answer?.type !== 'media.publish_answer') throw new Error('unexpected answer to publish offer');
+        return answer.payload.sdp;
+      },
+      subscribeAnswer: (sdp) => this.notify('media.subscribe_answer', { sdp }),
+    });
+    this.media.onChange = () => this.refreshMedia();
+    this.media.onScreenEnded = () => void this.setScreen(false);
+    this.media.onError = (e) => this.notice('error.generic', { code: describe(e) });
+    this.snapshot = {
+      room: initialRoom,
+      local: { mic: false, camera: false, screen: false, hasMic: false, hasCamera: false },
+      localStream: null,
+      screenStream: null,
+      remote: new Map(),
+      notices: [],
+    };
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  getSnapshot(): MeetingSnapshot {
+    return this.snapshot;
+  }
+
+  /** Connects, authenticates and asks to join. Failures end in a closed room state. */
+  async start(): Promise<void> {
+    try {
+      this.token = await this.tokens.initial();
+      const client = new SignalingClient(signalingUrl(location), this.socketFactory);
+      this.signaling = client;
+      client.onMessage = (m) => this.handle(m);
+      client.onClose = (code) => this.handleClose(code);
+      await client.opened;
+      await client.request('session.auth', { token: this.token.access_token });
+      this.scheduleRefresh(this.token.expires_at);
+      await client.request('room.join', this.displayName ? { display_name: this.displayName } : {});
+    } catch (e) {
+      if (this.snapshot.room.phase !== 'closed') {
+        this.apply({ type: 'local.closed', code: e instanceof SignalingError && e.code === 'forbidden' ? 4403 : 1006 });
+      }
+      this.teardown();
+    }
+  }
+
+  // ------------------------------------------------------------------ user actions
+
+  async setMic(on: boolean): Promise<void> {
+    if (!this.media.hasMic) return;
+    this.media.setMicEnabled(on);
+    this.setLocal({ mic: on });
+    try {
+      await this.sendMediaState();
+    } catch (e) {
+      if (e instanceof SignalingError && e.code === 'muted_by_moderator') {
+        this.media.setMicEnabled(false);
+        this.setLocal({ mic: false });
+        this.notice('meeting.mutedByModerator');
+      }
+    }
+  }
+
+  async setCamera(on: boolean): Promise<void> {
+    if (!this.media.hasCamera) return;
+    this.media.setCameraEnabled(on);
+    this.setLocal({ camera: on });
+    await this.sendMediaState().catch(() => {});
+  }
+
+  async setScreen(on: boolean): Promise<void> {
+    try {
+      if (on) await this.media.startScreenShare();
+      else await this.media.stopScreenShare();
+      this.setLocal({ screen: this.media.screenStream !== null });
+    } catch (e) {
+      this.setLocal({ screen: this.media.screenStream !== null });
+      // Cancelling the browser's picker is a choice, not an error worth a notice.
+      if (!(e instanceof DOMException && e.name === 'NotAllowedError')) {
+        this.notice('controls.shareFailed', { detail: describe(e) });
+      }
+    }
+    await this.sendMediaState().catch(() => {});
+  }
+
+  setHand(raised: boolean): void {
+    this.notify(raised ? 'hand.raise' : 'hand.lower', {});
+  }
+
+  async sendChat(text: string, to: ParticipantId | null): Promise<boolean> {
+    const trimmed = text.trim();
+    if (!trimmed || !this.signaling) return false;
+    try {
+      await this.signaling.request('chat.send', to ? { text: trimmed, to } : { text: trimmed });
+      return true;
+    } catch (e) {
+      this.reportError(e);
+      return false;
+    }
+  }
+
+  moderate(
+    type:
+      | 'moderation.mute'
+      | 'moderation.remove'
+      | 'moderation.ban'
+      | 'moderation.grant_moderator'
+      | 'moderation.revoke_moderator'
+      | 'moderation.lower_hand'
+      | 'moderation.admit'
+      | 'moderation.deny',
+    participantId: ParticipantId,
+  ): void {
+    this.notify(type, { participant_id: participantId });
+  }
+
+  muteAll(): void {
+    this.notify('moderation.mute_all', {});
+  }
+
+  endForAll(): void {
+    this.notify('moderation.end', {});
+  }
+
+  setWaitingRoom(enabled: boolean): void {
+    this.notify('moderation.set_waiting_room', { enabled });
+  }
+
+  leave(): void {
+    if (this.snapshot.room.phase === 'closed') return;
+    try {
+      this.signaling?.send('room.leave', {});
+    } catch {
+      // Already disconnected: leaving locally is all that is left to do.
+    }
+    this.apply({ type: 'local.leaving' });
+    this.teardown();
+  }
+
+  /** The UI reports the measured video tiles; `media.view` follows, debounced. */
+  updateView(measured: readonly MeasuredTile[]): void {
+    this.pendingView = viewTiles(measured, window.devicePixelRatio || 1);
+    if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.viewTimer = setTimeout(() => this.flushView(), VIEW_DEBOUNCE_MS);
+  }
+
+  dismissNotice(id: number): void {
+    this.update({ notices: this.snapshot.notices.filter((n) => n.id !== id) });
+  }
+
+  /** Ends everything without telling the server (the page is going away). */
+  dispose(): void {
+    if (this.disposed) return;
+    if (this.snapshot.room.phase !== 'closed') this.leave();
+    this.disposed = true;
+    this.teardown();
+    this.listeners.clear();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private handle(message: ServerMessage): void {
+    const before = this.snapshot.room;
+    this.apply(message);
+    switch (message.type) {
+      case 'room.join_success':
+        void this.startMedia();
+        this.flushView();
+        break;
+      case 'media.subscribe_offer':
+        void this.media.handleSubscribeOffer(message.payload.sdp, message.payload.tracks);
+        break;
+      case 'participant.updated':
+        if (message.payload.id === before.selfId && message.payload.muted_by_moderator && this.snapshot.local.mic) {
+          // A moderator muted us: stop capturing sound locally too, and say so.
+          this.media.setMicEnabled(false);
+          this.setLocal({ mic: false });
+          this.notice('meeting.mutedByModerator');
+        }
+        break;
+      case 'error':
+        this.reportError(new SignalingError(message.payload.code, message.payload.message));
+        break;
+      default:
+        break;
+    }
+    if (this.snapshot.room.phase === 'closed') this.teardown();
+  }
+
+  private handleClose(code: number): void {
+    this.apply({ type: 'local.closed', code });
+    this.teardown();
+  }
+
+  private async startMedia(): Promise<void> {
+    if (this.mediaStarted) return;
+    this.mediaStarted = true;
+    this.media.open();
+    const result = await this.media.acquire();
+    if (this.snapshot.room.phase === 'closed') return;
+    if (result.error && !result.mic && !result.camera) {
+      this.notice('meeting.mediaError', { detail: describe(result.error) });
+    }
+    const self = selfOf(this.snapshot.room);
+    const mic = result.mic && !(self?.muted_by_moderator ?? false);
+    this.media.setMicEnabled(mic);
+    this.setLocal({ mic, camera: result.camera, hasMic: result.mic, hasCamera: result.camera });
+    await this.sendMediaState().catch(() => {});
+    try {
+      await this.media.publish();
+    } catch (e) {
+      this.notice('error.generic', { code: describe(e) });
+    }
+  }
+
+  private sendMediaState(): Promise<unknown> {
+    const { mic, camera, screen } = this.snapshot.local;
+    if (!this.signaling?.isOpen || this.snapshot.room.phase !== 'joined') return Promise.resolve();
+    return this.signaling.request('media.state', { mic, camera, screen }, false);
+  }
+
+  private flushView(): void {
+    if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.viewTimer = null;
+    if (this.snapshot.room.phase !== 'joined' || !this.signaling?.isOpen) return;
+    if (this.sentView && sameView(this.sentView, this.pendingView)) return;
+    this.sentView = this.pendingView;
+    this.notify('media.view', { tiles: this.pendingView });
+  }
+
+  private scheduleRefresh(expiresAt: string): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    const delay = refreshDelayMs(Date.now(), Date.parse(expiresAt));
+    this.refreshTimer = setTimeout(() => void this.refreshToken(), delay);
+  }
+
+  private async refreshToken(): Promise<void> {
+    const client = this.signaling;
+    const current = this.token;
+    if (!client?.isOpen || !current || this.snapshot.room.phase === 'closed') return;
+    try {
+      const next = await this.tokens.refresh(current.access_token);
+      const answer = await client.request('session.refresh', { token: next.access_token });
+      this.token = next;
+      const expires = answer?.type === 'session.refreshed' ? answer.payload.expires_at : next.expires_at;
+      this.scheduleRefresh(expires);
+    } catch {
+      // Try again soon; the server closes with 4401 if the token really runs out.
+      if (Date.parse(current.expires_at) > Date.now()) {
+        this.refreshTimer = setTimeout(() => void this.refreshToken(), 5_000);
+      }
+    }
+  }
+
+  /** Sends a message whose effect arrives as events; only errors are reported. */
+  private notify<K extends ClientMessageType>(type: K, payload: ClientMessages[K]): void {
+    const client = this.signaling;
+    if (!client?.isOpen) return;
+    client.request(type, payload, false).catch((e: unknown) => this.reportError(e));
+  }
+
+  private requireSignaling(): SignalingClient {
+    if (!this.signaling) throw new SignalingError('closed', 'not connected');
+    return this.signaling;
+  }
+
+  private reportError(e: unknown): void {
+    if (!(e instanceof SignalingError) || e.code === 'closed' || e.code === 'timeout') return;
+    if (e.code === 'forbidden') this.notice('error.forbidden');
+    else if (e.code === 'rate_limited') this.notice('chat.rateLimited');
+    else if (e.code === 'muted_by_moderator') this.notice('meeting.mutedByModerator');
+    else this.notice('error.generic', { code: e.code });
+  }
+
+  private notice(key: MessageKey, params?: Record<string, string | number>): void {
+    const id = this.nextNoticeId++;
+    this.update({ notices: [...this.snapshot.notices, params ? { id, key, params } : { id, key }].slice(-4) });
+    setTimeout(() => this.dismissNotice(id), NOTICE_MS);
+  }
+
+  private apply(event: RoomEvent): void {
+    const room = reduceRoom(this.snapshot.room, event);
+    if (room !== this.snapshot.room) this.update({ room });
+  }
+
+  private setLocal(patch: Partial<LocalState>): void {
+    this.update({ local: { ...this.snapshot.local, ...patch } });
+  }
+
+  private refreshMedia(): void {
+    this.update({
+      localStream: this.media.localStream,
+      screenStream: this.media.screenStream,
+      remote: this.media.remoteTracks(),
+    });
+  }
+
+  private update(patch: Partial<MeetingSnapshot>): void {
+    if (this.disposed) return;
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  private teardown(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.refreshTimer = null;
+    this.viewTimer = null;
+    this.media.close();
+    this.signaling?.close();
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof SignalingError) return e.code;
+  if (e instanceof DOMException) return e.name;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

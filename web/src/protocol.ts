@@ -1,0 +1,317 @@
+/**
+ * Wire types of the REST API and the WebSocket signaling protocol.
+ *
+ * This file mirrors `crates/protocol/src/{rest,signaling,bridge}.rs` and docs/signaling.md;
+ * change them together. Identifiers are UUID strings on the wire; the branded aliases keep a
+ * participant id from being passed where a meeting id is meant.
+ */
+
+export type MeetingId = string & { readonly __brand?: 'MeetingId' };
+export type ParticipantId = string & { readonly __brand?: 'ParticipantId' };
+export type UserId = string & { readonly __brand?: 'UserId' };
+
+// ---------------------------------------------------------------- limits
+
+/** Largest text frame the server accepts. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+export const MAX_TXN_CHARS = 64;
+export const MAX_CHAT_CHARS = 4000;
+export const MAX_DISPLAY_NAME_CHARS = 64;
+export const MAX_TITLE_CHARS = 200;
+export const MAX_PASSWORD_CHARS = 128;
+
+/** WebSocket close codes. */
+export const CloseCode = {
+  Normal: 1000,
+  ProtocolViolation: 4400,
+  TokenInvalid: 4401,
+  Forbidden: 4403,
+  MeetingGone: 4404,
+  AuthTimeout: 4408,
+  InternalError: 4500,
+} as const;
+
+// ---------------------------------------------------------------- REST (rest.rs)
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+export interface User {
+  id: UserId;
+  username: string;
+  display_name: string;
+  is_admin: boolean;
+}
+
+export interface SessionResponse {
+  access_token: string;
+  expires_at: string;
+  user: User;
+}
+
+export interface CreateMeeting {
+  title: string;
+  password?: string | null;
+  waiting_room?: boolean;
+}
+
+export interface UpdateMeeting {
+  title?: string;
+  /** `null` clears the password, absent keeps it. */
+  password?: string | null;
+  waiting_room?: boolean;
+}
+
+export interface Meeting {
+  id: MeetingId;
+  title: string;
+  has_password: boolean;
+  waiting_room: boolean;
+  owner_id: UserId;
+  created_at: string;
+  invite_url?: string | null;
+}
+
+export interface CreateInvite {
+  expires_at?: string | null;
+}
+
+export interface Invite {
+  code: string;
+  meeting_id: MeetingId;
+  url: string;
+  expires_at?: string | null;
+  created_at: string;
+}
+
+export interface InviteInfo {
+  meeting_id: MeetingId;
+  title: string;
+  password_required: boolean;
+}
+
+export interface GuestTokenRequest {
+  display_name: string;
+  password?: string | null;
+}
+
+export interface JoinTokenRequest {
+  invite_code?: string | null;
+  password?: string | null;
+}
+
+export interface MeetingTokenResponse {
+  access_token: string;
+  expires_at: string;
+  meeting_id: MeetingId;
+}
+
+export interface ClientConfig {
+  product_name: string;
+  version: string;
+}
+
+/** RFC 9457 problem details with a stable `code`. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+}
+
+// ---------------------------------------------------------------- bridge.rs (shared parts)
+
+export type TrackSource = 'microphone' | 'camera' | 'screen';
+
+export interface PublishedTrack {
+  mid: string;
+  source: TrackSource;
+}
+
+export interface SubscribedTrack {
+  mid: string;
+  participant_id: ParticipantId;
+  source: TrackSource;
+}
+
+/** A video tile the client shows, with its size in device pixels. */
+export interface ViewedTile {
+  participant_id: ParticipantId;
+  source: TrackSource;
+  width: number;
+  height: number;
+}
+
+// ---------------------------------------------------------------- signaling.rs
+
+export type Role = 'owner' | 'moderator' | 'participant' | 'guest';
+
+export function isModerator(role: Role): boolean {
+  return role === 'owner' || role === 'moderator';
+}
+
+export interface MediaState {
+  mic: boolean;
+  camera: boolean;
+  screen: boolean;
+}
+
+export interface Participant {
+  id: ParticipantId;
+  display_name: string;
+  role: Role;
+  hand_raised: boolean;
+  media: MediaState;
+  muted_by_moderator: boolean;
+}
+
+export interface WaitingParticipant {
+  id: ParticipantId;
+  display_name: string;
+}
+
+export interface RoomState {
+  meeting_id: MeetingId;
+  title: string;
+  waiting_room: boolean;
+  /** Only filled in for moderators. */
+  waiting: WaitingParticipant[];
+}
+
+export interface ChatSender {
+  id: ParticipantId;
+  display_name: string;
+}
+
+export interface ChatMessage {
+  id: number;
+  from: ChatSender;
+  to?: ParticipantId | null;
+  text: string;
+  /** RFC 3339 UTC. */
+  sent_at: string;
+}
+
+export type LeaveReason = 'removed' | 'banned' | 'ended_by_moderator' | 'deleted' | 'internal_error';
+
+export type ErrorCode =
+  | 'bad_message'
+  | 'unknown_type'
+  | 'too_large'
+  | 'rate_limited'
+  | 'forbidden'
+  | 'not_found'
+  | 'invalid_sdp'
+  | 'muted_by_moderator'
+  | 'not_joined'
+  | 'invalid_state'
+  | 'invalid_token';
+
+/** Client → server messages: `type` → payload. */
+export interface ClientMessages {
+  'session.auth': { token: string };
+  'session.refresh': { token: string };
+  'room.join': { display_name?: string };
+  'room.leave': Record<string, never>;
+  'chat.send': { text: string; to?: ParticipantId };
+  'hand.raise': Record<string, never>;
+  'hand.lower': Record<string, never>;
+  'media.state': MediaState;
+  'media.publish_offer': { sdp: string; tracks: PublishedTrack[] };
+  'media.subscribe_answer': { sdp: string };
+  'media.view': { tiles: ViewedTile[] };
+  'moderation.mute': { participant_id: ParticipantId };
+  'moderation.mute_all': Record<string, never>;
+  'moderation.remove': { participant_id: ParticipantId };
+  'moderation.ban': { participant_id: ParticipantId };
+  'moderation.grant_moderator': { participant_id: ParticipantId };
+  'moderation.revoke_moderator': { participant_id: ParticipantId };
+  'moderation.lower_hand': { participant_id: ParticipantId };
+  'moderation.set_waiting_room': { enabled: boolean };
+  'moderation.admit': { participant_id: ParticipantId };
+  'moderation.deny': { participant_id: ParticipantId };
+  'moderation.end': Record<string, never>;
+}
+
+export type ClientMessageType = keyof ClientMessages;
+
+/** Server → client messages: `type` → payload. */
+export interface ServerMessages {
+  'session.authenticated': { expires_at: string; meeting_id: MeetingId };
+  'session.refreshed': { expires_at: string };
+  'room.join_success': {
+    self: Participant;
+    participants: Participant[];
+    room: RoomState;
+    chat_history: ChatMessage[];
+    ice_lite: boolean;
+  };
+  'room.waiting': Record<string, never>;
+  'room.admitted': Record<string, never>;
+  'room.denied': Record<string, never>;
+  'room.state': RoomState;
+  'room.removed': { reason: LeaveReason };
+  'room.ended': { reason: LeaveReason };
+  'participant.joined': Participant;
+  'participant.updated': Participant;
+  'participant.left': { id: ParticipantId };
+  'chat.message': ChatMessage;
+  'chat.sent': { id: number };
+  'media.publish_answer': { sdp: string };
+  'media.subscribe_offer': { sdp: string; tracks: SubscribedTrack[] };
+  'media.active_speaker': { participant_id: ParticipantId };
+  error: { code: ErrorCode; message: string };
+}
+
+export type ServerMessageType = keyof ServerMessages;
+
+/** A server frame, discriminated by `type`. */
+export type ServerMessage = {
+  [K in ServerMessageType]: { type: K; payload: ServerMessages[K]; txn?: string };
+}[ServerMessageType];
+
+const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
+  'session.authenticated',
+  'session.refreshed',
+  'room.join_success',
+  'room.waiting',
+  'room.admitted',
+  'room.denied',
+  'room.state',
+  'room.removed',
+  'room.ended',
+  'participant.joined',
+  'participant.updated',
+  'participant.left',
+  'chat.message',
+  'chat.sent',
+  'media.publish_answer',
+  'media.subscribe_offer',
+  'media.active_speaker',
+  'error',
+]);
+
+/**
+ * Parses a server text frame. Returns `null` for anything that is not an envelope of a
+ * known type: the client ignores what it does not understand rather than failing, so a
+ * newer server stays compatible.
+ */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  const type = record.type;
+  if (typeof type !== 'string' || !SERVER_TYPES.has(type)) return null;
+  const payload = record.payload ?? {};
+  if (typeof payload !== 'object' || payload === null) return null;
+  const txn = typeof record.txn === 'string' ? record.txn : undefined;
+  return { type, payload, txn } as ServerMessage;
+}

@@ -1,0 +1,173 @@
+/**
+ * The state of one meeting as this client sees it, and the pure reducer that folds server
+ * messages (and the socket's close) into it. Rendering and media code read this state;
+ * only {@link reduceRoom} changes it, so every transition is unit-testable.
+ */
+
+import {
+  CloseCode,
+  type ChatMessage,
+  type LeaveReason,
+  type Participant,
+  type ParticipantId,
+  type RoomState,
+  type ServerMessage,
+} from './protocol';
+
+export type Phase = 'connecting' | 'waiting' | 'joined' | 'closed';
+
+/** Why the meeting is over for this client. */
+export type ClosedReason =
+  | 'left'
+  | 'removed'
+  | 'banned'
+  | 'denied'
+  | 'refused'
+  | 'ended'
+  | 'deleted'
+  | 'internal_error'
+  | 'not_found'
+  | 'token'
+  | 'connection_lost';
+
+export interface RoomView {
+  phase: Phase;
+  closedReason: ClosedReason | null;
+  selfId: ParticipantId | null;
+  /** In join order (the server's order first, later joiners appended). */
+  participants: Participant[];
+  room: RoomState | null;
+  chat: ChatMessage[];
+  activeSpeaker: ParticipantId | null;
+}
+
+/** Events that do not come from the server but change the room state. */
+export type LocalEvent =
+  | { type: 'local.closed'; code: number }
+  | { type: 'local.leaving' };
+
+export type RoomEvent = ServerMessage | LocalEvent;
+
+/** Keeps memory bounded in long meetings; older messages scroll away. */
+export const MAX_CHAT_MESSAGES = 500;
+
+export const initialRoom: RoomView = {
+  phase: 'connecting',
+  closedReason: null,
+  selfId: null,
+  participants: [],
+  room: null,
+  chat: [],
+  activeSpeaker: null,
+};
+
+function leaveReason(reason: LeaveReason): ClosedReason {
+  switch (reason) {
+    case 'removed':
+      return 'removed';
+    case 'banned':
+      return 'banned';
+    case 'ended_by_moderator':
+      return 'ended';
+    case 'deleted':
+      return 'deleted';
+    case 'internal_error':
+      return 'internal_error';
+  }
+}
+
+function closeReason(code: number, everJoined: boolean): ClosedReason {
+  switch (code) {
+    case CloseCode.Forbidden:
+      // Refused at the door (e.g. banned) is not the same as being removed from inside.
+      return everJoined ? 'removed' : 'refused';
+    case CloseCode.MeetingGone:
+      return 'not_found';
+    case CloseCode.TokenInvalid:
+      return 'token';
+    case CloseCode.InternalError:
+      return 'internal_error';
+    default:
+      return 'connection_lost';
+  }
+}
+
+function upsert(list: Participant[], p: Participant): Participant[] {
+  const index = list.findIndex((x) => x.id === p.id);
+  if (index < 0) return [...list, p];
+  const next = list.slice();
+  next[index] = p;
+  return next;
+}
+
+function addChat(list: ChatMessage[], message: ChatMessage): ChatMessage[] {
+  // The sender gets its own message echoed; history and live messages can overlap.
+  if (list.some((m) => m.id === message.id)) return list;
+  const next = [...list, message];
+  return next.length > MAX_CHAT_MESSAGES ? next.slice(next.length - MAX_CHAT_MESSAGES) : next;
+}
+
+/** Folds one event into the room state. Never throws; unknown events change nothing. */
+export function reduceRoom(state: RoomView, event: RoomEvent): RoomView {
+  // Once closed, only the reason may be refined by the close code, never reopened.
+  if (state.phase === 'closed') return state;
+  switch (event.type) {
+    case 'room.join_success': {
+      const { self, participants, room, chat_history } = event.payload;
+      const others = participants.filter((p) => p.id !== self.id);
+      let chat: ChatMessage[] = [];
+      for (const m of chat_history) chat = addChat(chat, m);
+      return {
+        ...state,
+        phase: 'joined',
+        selfId: self.id,
+        participants: [self, ...others],
+        room,
+        chat,
+      };
+    }
+    case 'room.waiting':
+      return { ...state, phase: 'waiting' };
+    case 'room.admitted':
+      return { ...state, phase: 'connecting' };
+    case 'room.denied':
+      return { ...state, phase: 'closed', closedReason: 'denied' };
+    case 'room.removed':
+      return { ...state, phase: 'closed', closedReason: leaveReason(event.payload.reason) };
+    case 'room.ended':
+      return { ...state, phase: 'closed', closedReason: leaveReason(event.payload.reason) };
+    case 'room.state':
+      return { ...state, room: event.payload };
+    case 'participant.joined':
+    case 'participant.updated':
+      // Updates about people we have not seen join are still worth showing.
+      return { ...state, participants: upsert(state.participants, event.payload) };
+    case 'participant.left': {
+      const id = event.payload.id;
+      return {
+        ...state,
+        participants: state.participants.filter((p) => p.id !== id),
+        activeSpeaker: state.activeSpeaker === id ? null : state.activeSpeaker,
+      };
+    }
+    case 'chat.message':
+      return { ...state, chat: addChat(state.chat, event.payload) };
+    case 'media.active_speaker':
+      return { ...state, activeSpeaker: event.payload.participant_id };
+    case 'local.leaving':
+      return { ...state, phase: 'closed', closedReason: 'left' };
+    case 'local.closed':
+      return { ...state, phase: 'closed', closedReason: closeReason(event.code, state.selfId !== null) };
+    default:
+      return state;
+  }
+}
+
+/** The participant record of this client, once joined. */
+export function selfOf(state: RoomView): Participant | null {
+  return state.participants.find((p) => p.id === state.selfId) ?? null;
+}
+
+export function participantById(state: RoomView, id: ParticipantId): Participant | null {
+  return state.participants.find((p) => p.id === id) ?? null;
+}

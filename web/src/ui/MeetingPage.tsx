@@ -1,0 +1,131 @@
+/**
+ * Entering a meeting: owner/user entry by meeting id (`/m/{id}`), and the page that runs a
+ * {@link MeetingController} for a token source and shows the meeting, the waiting screen
+ * or the banner that explains why the meeting is over.
+ */
+
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, type AuthSession } from '../api';
+import { t, type MessageKey } from '../i18n';
+import { MeetingController, type MeetingTokenSource } from '../meeting';
+import type { ClosedReason } from '../roomState';
+import { navigate } from '../router';
+import { MeetingView } from './MeetingView';
+
+export function OwnerMeetingPage({ meetingId, auth }: { meetingId: string; auth: AuthSession }) {
+  const [tokens] = useState<MeetingTokenSource>(() => ({
+    initial: async () => api.joinToken(await auth.accessToken(), meetingId, {}),
+    refresh: async () => api.joinToken(await auth.accessToken(), meetingId, {}),
+  }));
+  return <MeetingPage key={meetingId} tokens={tokens} />;
+}
+
+const closedText: Record<ClosedReason, MessageKey> = {
+  left: 'meeting.left',
+  removed: 'meeting.removed',
+  banned: 'meeting.banned',
+  denied: 'meeting.denied',
+  refused: 'join.refused',
+  ended: 'meeting.ended',
+  deleted: 'meeting.deleted',
+  internal_error: 'meeting.internalError',
+  not_found: 'meeting.notFound',
+  token: 'join.refused',
+  connection_lost: 'meeting.connectionLost',
+};
+
+/** Reasons after which trying again makes sense. */
+const canRejoin: ReadonlySet<ClosedReason> = new Set(['left', 'connection_lost', 'token']);
+
+export function MeetingPage({
+  tokens,
+  displayName,
+  onRejoin,
+}: {
+  tokens: MeetingTokenSource;
+  displayName?: string | undefined;
+  onRejoin?: () => void;
+}) {
+  const [generation, setGeneration] = useState(0);
+  const [controller, setController] = useState<MeetingController | null>(null);
+  const [, setVersion] = useState(0);
+  const [startError, setStartError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const c = new MeetingController(
+      {
+        initial: () =>
+          tokens.initial().catch((e: unknown) => {
+            setStartError(e instanceof ApiError && e.status === 404 ? t('meeting.notFound') : t('join.refused'));
+            throw e;
+          }),
+        refresh: (current) => tokens.refresh(current),
+      },
+      displayName,
+    );
+    setController(c);
+    const unsubscribe = c.subscribe(() => setVersion((v) => v + 1));
+    void c.start();
+    const onUnload = () => c.dispose();
+    window.addEventListener('pagehide', onUnload);
+    return () => {
+      window.removeEventListener('pagehide', onUnload);
+      unsubscribe();
+      c.dispose();
+    };
+  }, [tokens, displayName, generation]);
+
+  if (!controller) return <p class="center muted">{t('meeting.connecting')}</p>;
+  const snapshot = controller.getSnapshot();
+  const { room } = snapshot;
+
+  if (room.phase === 'closed') {
+    const reason = room.closedReason ?? 'connection_lost';
+    return (
+      <div class={`card center-card banner banner-${reason}`} role="alert" data-closed-reason={reason}>
+        <p class="banner-text">{startError ?? t(closedText[reason])}</p>
+        <div class="banner-actions">
+          {canRejoin.has(reason) && !startError && (
+            <button
+              type="button"
+              class="btn btn-primary"
+              onClick={() => (onRejoin && reason === 'left' ? onRejoin() : setGeneration((g) => g + 1))}
+            >
+              {t('meeting.reconnect')}
+            </button>
+          )}
+          <a
+            class="btn"
+            href="/"
+            onClick={(e) => {
+              e.preventDefault();
+              navigate('/');
+            }}
+          >
+            {t('meeting.home')}
+          </a>
+        </div>
+      </div>
+    );
+  }
+  if (room.phase === 'waiting') {
+    return (
+      <div class="card center-card waiting-screen" role="status" aria-live="polite" data-phase="waiting">
+        <div class="waiting-pulse" aria-hidden="true" />
+        <h1>{t('meeting.waiting')}</h1>
+        <p class="muted">{t('meeting.waitingHint')}</p>
+        <button type="button" class="btn" onClick={() => controller.leave()}>
+          {t('controls.leave')}
+        </button>
+      </div>
+    );
+  }
+  if (room.phase === 'connecting') {
+    return (
+      <p class="center muted" role="status">
+        {t('meeting.connecting')}
+      </p>
+    );
+  }
+  return <MeetingView controller={controller} snapshot={snapshot} />;
+}

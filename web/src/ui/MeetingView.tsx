@@ -1,0 +1,661 @@
+/**
+ * The meeting itself: video stage and strip, the control bar, participants (with
+ * moderation), the waiting room for moderators, and the chat.
+ *
+ * Tile sizes are measured with a ResizeObserver and reported to the controller, which
+ * sends `media.view` (debounced), so what is on screen decides which videos and which
+ * simulcast layers the server forwards.
+ */
+
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { t } from '../i18n';
+import { arrange, buildTiles, gridColumns, type MeasuredTile, type TileSpec, type VideoSource } from '../layout';
+import type { MeetingController, MeetingSnapshot } from '../meeting';
+import { isModerator, MAX_CHAT_CHARS, type Participant, type ParticipantId } from '../protocol';
+import { LanguageSelect } from './App';
+import { getLang, type Lang } from '../i18n';
+import {
+  CamIcon,
+  CamOffIcon,
+  ChatIcon,
+  HandIcon,
+  LeaveIcon,
+  MicIcon,
+  MicOffIcon,
+  MoreIcon,
+  PeopleIcon,
+  PinIcon,
+  ScreenIcon,
+} from './icons';
+
+interface Props {
+  controller: MeetingController;
+  snapshot: MeetingSnapshot;
+}
+
+export function MeetingView({ controller, snapshot }: Props) {
+  const { room, local } = snapshot;
+  const [pinned, setPinned] = useState<string | null>(null);
+  const [showChat, setShowChat] = useState(true);
+  const [showPeople, setShowPeople] = useState(true);
+  const [, setLangVersion] = useState<Lang>(getLang());
+  const rootRef = useRef<HTMLDivElement>(null);
+  const stageRef = useRef<HTMLDivElement>(null);
+  const [stageSize, setStageSize] = useState({ width: 0, height: 0 });
+
+  const self = room.participants.find((p) => p.id === room.selfId) ?? null;
+  const moderator = self ? isModerator(self.role) : false;
+
+  const remoteScreens = useMemo(() => {
+    const set = new Set<ParticipantId>();
+    for (const r of snapshot.remote.values()) if (r.source === 'screen') set.add(r.participantId);
+    return set;
+  }, [snapshot.remote]);
+  const tiles = useMemo(
+    () => buildTiles(room.participants, room.selfId, remoteScreens),
+    [room.participants, room.selfId, remoteScreens],
+  );
+  const pinnedKey = pinned && tiles.some((tile) => tile.key === pinned) ? pinned : null;
+  const { stage, strip } = arrange(tiles, pinnedKey);
+  const columns = gridColumns(stage.length, stageSize.width, stageSize.height);
+
+  // Measure every tile after each render and whenever any of them resizes.
+  useLayoutEffect(() => {
+    const root = rootRef.current;
+    const stageEl = stageRef.current;
+    if (!root || !stageEl) return;
+    const measure = () => {
+      const stageRect = stageEl.getBoundingClientRect();
+      setStageSize((s) =>
+        s.width === Math.round(stageRect.width) && s.height === Math.round(stageRect.height)
+          ? s
+          : { width: Math.round(stageRect.width), height: Math.round(stageRect.height) },
+      );
+      const measured: MeasuredTile[] = [];
+      for (const el of root.querySelectorAll<HTMLElement>('[data-tile-key]')) {
+        const rect = el.getBoundingClientRect();
+        const participantId = el.dataset.participantId;
+        const source = el.dataset.source as VideoSource | undefined;
+        if (!participantId || !source) continue;
+        measured.push({
+          participantId,
+          source,
+          isSelf: el.dataset.self === 'true',
+          cssWidth: rect.width,
+          cssHeight: rect.height,
+        });
+      }
+      controller.updateView(measured);
+    };
+    const observer = new ResizeObserver(measure);
+    observer.observe(stageEl);
+    for (const el of root.querySelectorAll('[data-tile-key]')) observer.observe(el);
+    measure();
+    return () => observer.disconnect();
+  });
+
+  const nameOf = (id: ParticipantId) => room.participants.find((p) => p.id === id)?.display_name ?? '';
+
+  const renderTile = (tile: TileSpec, small: boolean) => {
+    const participant = room.participants.find((p) => p.id === tile.participantId);
+    if (!participant) return null;
+    const stream =
+      tile.isSelf && tile.source === 'camera'
+        ? snapshot.localStream
+        : tile.isSelf
+          ? snapshot.screenStream
+          : (snapshot.remote.get(`${tile.participantId}:${tile.source}`)?.stream ?? null);
+    const videoOn = tile.source === 'screen' ? true : tile.isSelf ? local.camera : participant.media.camera;
+    return (
+      <VideoTile
+        key={tile.key}
+        tile={tile}
+        participant={participant}
+        stream={stream}
+        videoOn={videoOn}
+        small={small}
+        speaking={room.activeSpeaker === tile.participantId}
+        pinned={pinnedKey === tile.key}
+        onPin={() => setPinned(pinnedKey === tile.key ? null : tile.key)}
+      />
+    );
+  };
+
+  const remoteAudio = [...snapshot.remote.values()].filter((r) => r.source === 'microphone');
+
+  return (
+    <div class="meeting" ref={rootRef} data-self-id={room.selfId ?? ''}>
+      <header class="meeting-bar">
+        <h1 class="meeting-title-text">{room.room?.title ?? ''}</h1>
+        <span class="muted">{t('people.title', { count: room.participants.length })}</span>
+        <span class="spacer" />
+        <LanguageSelect lang={getLang()} onChange={setLangVersion} />
+      </header>
+
+      {self?.muted_by_moderator && (
+        <div class="banner-inline" role="status">
+          {t('meeting.mutedByModerator')}
+        </div>
+      )}
+
+      <div class={`meeting-body ${showChat || showPeople ? 'with-panel' : ''}`}>
+        <section class={`stage-area ${strip.length > 0 ? 'has-strip' : ''}`}>
+          <div
+            class={`stage ${strip.length > 0 ? 'stage-focus' : ''}`}
+            ref={stageRef}
+            style={{ gridTemplateColumns: `repeat(${strip.length > 0 ? 1 : columns}, minmax(0, 1fr))` }}
+          >
+            {stage.map((tile) => renderTile(tile, false))}
+          </div>
+          {strip.length > 0 && <div class="strip">{strip.map((tile) => renderTile(tile, true))}</div>}
+        </section>
+
+        {(showChat || showPeople) && (
+          <aside class="side-panel">
+            {showPeople && (
+              <People controller={controller} snapshot={snapshot} moderator={moderator} />
+            )}
+            {moderator && room.room && room.room.waiting_room !== undefined && (
+              <WaitingRoom controller={controller} snapshot={snapshot} />
+            )}
+            {showChat && <Chat controller={controller} snapshot={snapshot} nameOf={nameOf} />}
+          </aside>
+        )}
+      </div>
+
+      <nav class="controls" aria-label={t('controls.label')}>
+        <button
+          type="button"
+          class={`ctl ${local.mic ? '' : 'ctl-off'}`}
+          aria-label={local.mic ? t('controls.mute') : t('controls.unmute')}
+          title={local.mic ? t('controls.mute') : t('controls.unmute')}
+          disabled={!local.hasMic}
+          onClick={() => void controller.setMic(!local.mic)}
+        >
+          {local.mic ? <MicIcon /> : <MicOffIcon />}
+        </button>
+        <button
+          type="button"
+          class={`ctl ${local.camera ? '' : 'ctl-off'}`}
+          aria-label={local.camera ? t('controls.cameraOff') : t('controls.cameraOn')}
+          title={local.camera ? t('controls.cameraOff') : t('controls.cameraOn')}
+          disabled={!local.hasCamera}
+          onClick={() => void controller.setCamera(!local.camera)}
+        >
+          {local.camera ? <CamIcon /> : <CamOffIcon />}
+        </button>
+        <button
+          type="button"
+          class={`ctl ${local.screen ? 'ctl-active' : ''}`}
+          aria-label={local.screen ? t('controls.stopShare') : t('controls.shareScreen')}
+          title={local.screen ? t('controls.stopShare') : t('controls.shareScreen')}
+          aria-pressed={local.screen}
+          disabled={typeof navigator.mediaDevices?.getDisplayMedia !== 'function'}
+          onClick={() => void controller.setScreen(!local.screen)}
+        >
+          <ScreenIcon />
+        </button>
+        <button
+          type="button"
+          class={`ctl ${self?.hand_raised ? 'ctl-active' : ''}`}
+          aria-label={self?.hand_raised ? t('controls.lowerHand') : t('controls.raiseHand')}
+          title={self?.hand_raised ? t('controls.lowerHand') : t('controls.raiseHand')}
+          aria-pressed={self?.hand_raised ?? false}
+          onClick={() => controller.setHand(!(self?.hand_raised ?? false))}
+        >
+          <HandIcon />
+        </button>
+        <span class="ctl-sep" />
+        <button
+          type="button"
+          class={`ctl ${showPeople ? 'ctl-active' : ''}`}
+          aria-label={t('controls.participants')}
+          title={t('controls.participants')}
+          aria-pressed={showPeople}
+          onClick={() => setShowPeople(!showPeople)}
+        >
+          <PeopleIcon />
+        </button>
+        <button
+          type="button"
+          class={`ctl ${showChat ? 'ctl-active' : ''}`}
+          aria-label={t('controls.chat')}
+          title={t('controls.chat')}
+          aria-pressed={showChat}
+          onClick={() => setShowChat(!showChat)}
+        >
+          <ChatIcon />
+        </button>
+        <span class="ctl-sep" />
+        <button
+          type="button"
+          class="ctl ctl-leave"
+          aria-label={t('controls.leave')}
+          title={t('controls.leave')}
+          onClick={() => controller.leave()}
+        >
+          <LeaveIcon />
+        </button>
+      </nav>
+
+      <div class="toasts" role="status" aria-live="polite">
+        {snapshot.notices.map((n) => (
+          <div key={n.id} class="toast" onClick={() => controller.dismissNotice(n.id)}>
+            {t(n.key, n.params)}
+          </div>
+        ))}
+      </div>
+
+      <div hidden>
+        {remoteAudio.map((r) => (
+          <MediaElement key={r.mid} kind="audio" stream={r.stream} muted={false} participantId={r.participantId} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0], parts[parts.length - 1]] : [parts[0] ?? '?'];
+  return letters.map((p) => [...(p ?? '?')][0]?.toUpperCase() ?? '?').join('');
+}
+
+function VideoTile({
+  tile,
+  participant,
+  stream,
+  videoOn,
+  small,
+  speaking,
+  pinned,
+  onPin,
+}: {
+  tile: TileSpec;
+  participant: Participant;
+  stream: MediaStream | null;
+  videoOn: boolean;
+  small: boolean;
+  speaking: boolean;
+  pinned: boolean;
+  onPin: () => void;
+}) {
+  const label =
+    tile.source === 'screen'
+      ? t('meeting.screenOf', { name: participant.display_name })
+      : tile.isSelf
+        ? t('meeting.you', { name: participant.display_name })
+        : participant.display_name;
+  const showVideo = stream !== null && videoOn;
+  return (
+    <figure
+      class={`tile ${small ? 'tile-small' : ''} ${speaking ? 'tile-speaking' : ''} ${tile.source === 'screen' ? 'tile-screen' : ''} ${tile.isSelf && tile.source === 'camera' ? 'tile-self' : ''}`}
+      data-tile-key={tile.key}
+      data-participant-id={tile.participantId}
+      data-source={tile.source}
+      data-self={tile.isSelf ? 'true' : 'false'}
+      data-name={participant.display_name}
+      aria-label={label}
+      onDblClick={onPin}
+    >
+      {stream && (
+        <MediaElement
+          kind="video"
+          stream={stream}
+          muted
+          participantId={tile.participantId}
+          hidden={!showVideo}
+        />
+      )}
+      {!showVideo && (
+        <div class="avatar" aria-hidden="true">
+          <span>{initials(participant.display_name)}</span>
+        </div>
+      )}
+      <figcaption class="tile-caption">
+        {tile.source === 'camera' && !participant.media.mic && (
+          <span class="tile-flag" title={t('people.micOff')}>
+            <MicOffIcon />
+          </span>
+        )}
+        {tile.source === 'camera' && participant.hand_raised && (
+          <span class="tile-flag tile-hand" title={t('people.handRaised')}>
+            <HandIcon />
+          </span>
+        )}
+        <span class="tile-name">{label}</span>
+        {speaking && <span class="visually-hidden">{t('meeting.speaking')}</span>}
+      </figcaption>
+      <button
+        type="button"
+        class="tile-pin"
+        aria-label={pinned ? t('meeting.unpin') : t('meeting.pin', { name: label })}
+        title={pinned ? t('meeting.unpin') : t('meeting.pin', { name: label })}
+        aria-pressed={pinned}
+        onClick={onPin}
+      >
+        <PinIcon />
+      </button>
+    </figure>
+  );
+}
+
+/** A <video> or <audio> bound to a MediaStream (srcObject can only be set from script). */
+function MediaElement({
+  kind,
+  stream,
+  muted,
+  participantId,
+  hidden,
+}: {
+  kind: 'video' | 'audio';
+  stream: MediaStream;
+  muted: boolean;
+  participantId: ParticipantId;
+  hidden?: boolean;
+}) {
+  const ref = useRef<HTMLVideoElement & HTMLAudioElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    if (el.srcObject !== stream) el.srcObject = stream;
+    // Autoplay may be refused before a user gesture; the next render tries again.
+    el.play().catch(() => {});
+  }, [stream]);
+  if (kind === 'audio') {
+    return <audio ref={ref} autoplay data-participant-id={participantId} />;
+  }
+  return (
+    <video
+      ref={ref}
+      class={`tile-video ${hidden ? 'tile-video-hidden' : ''}`}
+      autoplay
+      playsInline
+      muted={muted}
+      data-participant-id={participantId}
+    />
+  );
+}
+
+function People({
+  controller,
+  snapshot,
+  moderator,
+}: {
+  controller: MeetingController;
+  snapshot: MeetingSnapshot;
+  moderator: boolean;
+}) {
+  const { room } = snapshot;
+  const [confirmEnd, setConfirmEnd] = useState(false);
+  return (
+    <section class="panel-section people" aria-labelledby="people-heading">
+      <div class="panel-head">
+        <h2 id="people-heading">{t('people.title', { count: room.participants.length })}</h2>
+        {moderator && (
+          <div class="panel-actions">
+            <button type="button" class="btn btn-small" onClick={() => controller.muteAll()}>
+              {t('people.muteAll')}
+            </button>
+            {confirmEnd ? (
+              <button type="button" class="btn btn-small btn-danger" onClick={() => controller.endForAll()}>
+                {t('people.confirmEnd')}
+              </button>
+            ) : (
+              <button type="button" class="btn btn-small btn-danger-outline" onClick={() => setConfirmEnd(true)}>
+                {t('people.endForAll')}
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+      <ul class="people-list">
+        {room.participants.map((p) => (
+          <PersonRow
+            key={p.id}
+            p={p}
+            isSelf={p.id === room.selfId}
+            moderator={moderator}
+            controller={controller}
+            speaking={room.activeSpeaker === p.id}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function PersonRow({
+  p,
+  isSelf,
+  moderator,
+  controller,
+  speaking,
+}: {
+  p: Participant;
+  isSelf: boolean;
+  moderator: boolean;
+  controller: MeetingController;
+  speaking: boolean;
+}) {
+  const micLabel = p.muted_by_moderator ? t('people.mutedByModerator') : p.media.mic ? t('people.micOn') : t('people.micOff');
+  const name = p.display_name;
+  return (
+    <li
+      class={`person ${speaking ? 'person-speaking' : ''}`}
+      data-participant-id={p.id}
+      data-name={name}
+      data-mic={p.media.mic ? 'on' : 'off'}
+      data-muted-by-moderator={p.muted_by_moderator ? 'true' : 'false'}
+      data-hand={p.hand_raised ? 'raised' : 'down'}
+      data-role={p.role}
+    >
+      <span class="person-avatar" aria-hidden="true">
+        {initials(name)}
+      </span>
+      <span class="person-name">
+        {isSelf ? t('meeting.you', { name }) : name}
+        <span class="person-role">{t(`role.${p.role}`)}</span>
+      </span>
+      <span class="person-flags">
+        {p.hand_raised && (
+          <span class="flag flag-hand" role="img" aria-label={t('people.handRaised')} title={t('people.handRaised')}>
+            <HandIcon />
+          </span>
+        )}
+        {p.media.screen && (
+          <span class="flag" role="img" aria-label={t('people.sharing')} title={t('people.sharing')}>
+            <ScreenIcon />
+          </span>
+        )}
+        <span
+          class={`flag ${p.media.mic ? '' : 'flag-off'}`}
+          role="img"
+          aria-label={micLabel}
+          title={micLabel}
+        >
+          {p.media.mic ? <MicIcon /> : <MicOffIcon />}
+        </span>
+        <span
+          class={`flag ${p.media.camera ? '' : 'flag-off'}`}
+          role="img"
+          aria-label={p.media.camera ? t('people.cameraOn') : t('people.cameraOff')}
+          title={p.media.camera ? t('people.cameraOn') : t('people.cameraOff')}
+        >
+          {p.media.camera ? <CamIcon /> : <CamOffIcon />}
+        </span>
+      </span>
+      {moderator && !isSelf && (
+        <details class="person-menu">
+          <summary aria-label={t('people.actionsFor', { name })} title={t('people.actionsFor', { name })}>
+            <MoreIcon />
+          </summary>
+          <div class="menu-items">
+            <button type="button" onClick={() => controller.moderate('moderation.mute', p.id)}>
+              {t('people.mute', { name })}
+            </button>
+            {p.hand_raised && (
+              <button type="button" onClick={() => controller.moderate('moderation.lower_hand', p.id)}>
+                {t('people.lowerHand', { name })}
+              </button>
+            )}
+            {p.role === 'moderator' ? (
+              <button type="button" onClick={() => controller.moderate('moderation.revoke_moderator', p.id)}>
+                {t('people.revokeModerator', { name })}
+              </button>
+            ) : p.role !== 'owner' ? (
+              <button type="button" onClick={() => controller.moderate('moderation.grant_moderator', p.id)}>
+                {t('people.makeModerator', { name })}
+              </button>
+            ) : null}
+            {p.role !== 'owner' && (
+              <>
+                <button type="button" class="danger" onClick={() => controller.moderate('moderation.remove', p.id)}>
+                  {t('people.remove', { name })}
+                </button>
+                <button type="button" class="danger" onClick={() => controller.moderate('moderation.ban', p.id)}>
+                  {t('people.ban', { name })}
+                </button>
+              </>
+            )}
+          </div>
+        </details>
+      )}
+    </li>
+  );
+}
+
+function WaitingRoom({ controller, snapshot }: { controller: MeetingController; snapshot: MeetingSnapshot }) {
+  const room = snapshot.room.room;
+  if (!room) return null;
+  return (
+    <section class="panel-section waiting" aria-labelledby="waiting-heading">
+      <div class="panel-head">
+        <h2 id="waiting-heading">{t('waiting.title', { count: room.waiting.length })}</h2>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={room.waiting_room}
+            onChange={(e) => controller.setWaitingRoom(e.currentTarget.checked)}
+          />
+          <span>{t('waiting.enabled')}</span>
+        </label>
+      </div>
+      {room.waiting.length === 0 ? (
+        <p class="muted small">{t('waiting.empty')}</p>
+      ) : (
+        <ul class="waiting-list">
+          {room.waiting.map((w) => (
+            <li key={w.id} class="waiting-item" data-participant-id={w.id} data-name={w.display_name}>
+              <span class="person-name">{w.display_name}</span>
+              <button
+                type="button"
+                class="btn btn-small btn-primary"
+                onClick={() => controller.moderate('moderation.admit', w.id)}
+              >
+                {t('waiting.admit', { name: w.display_name })}
+              </button>
+              <button type="button" class="btn btn-small" onClick={() => controller.moderate('moderation.deny', w.id)}>
+                {t('waiting.deny', { name: w.display_name })}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Chat({
+  controller,
+  snapshot,
+  nameOf,
+}: {
+  controller: MeetingController;
+  snapshot: MeetingSnapshot;
+  nameOf: (id: ParticipantId) => string;
+}) {
+  const { room } = snapshot;
+  const [text, setText] = useState('');
+  const [to, setTo] = useState<string>('');
+  const logRef = useRef<HTMLOListElement>(null);
+  const others = room.participants.filter((p) => p.id !== room.selfId);
+  const recipient = to && others.some((p) => p.id === to) ? to : '';
+
+  useEffect(() => {
+    const el = logRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [room.chat.length]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (await controller.sendChat(text, recipient || null)) setText('');
+  };
+
+  return (
+    <section class="panel-section chat" aria-labelledby="chat-heading">
+      <div class="panel-head">
+        <h2 id="chat-heading">{t('chat.title')}</h2>
+      </div>
+      <ol class="chat-log" ref={logRef} role="log" aria-label={t('chat.history')}>
+        {room.chat.length === 0 && <li class="muted small">{t('chat.empty')}</li>}
+        {room.chat.map((m) => {
+          const mine = m.from.id === room.selfId;
+          const priv = m.to !== undefined && m.to !== null;
+          return (
+            <li
+              key={m.id}
+              class={`chat-msg ${mine ? 'chat-mine' : ''} ${priv ? 'chat-private' : ''}`}
+              data-chat-id={m.id}
+              data-private={priv ? 'true' : 'false'}
+            >
+              <div class="chat-meta">
+                <span class="chat-from">{m.from.display_name}</span>
+                {priv && (
+                  <span class="chat-priv">
+                    {t('chat.private')}
+                    {mine && m.to ? ` · ${t('chat.privateTo', { name: nameOf(m.to) })}` : ''}
+                  </span>
+                )}
+                <time dateTime={m.sent_at}>{formatTime(m.sent_at)}</time>
+              </div>
+              <p class="chat-text">{m.text}</p>
+            </li>
+          );
+        })}
+      </ol>
+      <form class="chat-form" onSubmit={submit}>
+        <label class="field field-inline">
+          <span>{t('chat.to')}</span>
+          <select value={recipient} onChange={(e) => setTo(e.currentTarget.value)}>
+            <option value="">{t('chat.everyone')}</option>
+            {others.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.display_name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="chat-input-row">
+          <input
+            class="chat-input"
+            aria-label={t('chat.message')}
+            placeholder={t('chat.message')}
+            maxLength={MAX_CHAT_CHARS}
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
+          <button type="submit" class="btn btn-primary" disabled={text.trim().length === 0}>
+            {t('chat.send')}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  return date.toLocaleTimeString(getLang() === 'de' ? 'de-DE' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+}
