@@ -31,6 +31,16 @@ export const CloseCode = {
   InternalError: 4500,
 } as const;
 
+/**
+ * Whether the server will accept a display name: 1–64 characters after trimming and no
+ * control characters. Checked before asking, for a clear message at the form.
+ */
+export function validDisplayName(name: string): boolean {
+  const trimmed = name.trim();
+  // eslint-disable-next-line no-control-regex
+  return trimmed.length >= 1 && [...trimmed].length <= MAX_DISPLAY_NAME_CHARS && !/[\u0000-\u001f\u007f-\u009f]/.test(trimmed);
+}
+
 // ---------------------------------------------------------------- REST (rest.rs)
 
 export interface LoginRequest {

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, api, type AuthSession } from '../api';
 import { t } from '../i18n';
 import type { MeetingTokenSource } from '../meeting';
-import { MAX_DISPLAY_NAME_CHARS, type InviteInfo, type MeetingTokenResponse } from '../protocol';
+import { MAX_DISPLAY_NAME_CHARS, validDisplayName, type InviteInfo, type MeetingTokenResponse } from '../protocol';
 import { MeetingPage } from './MeetingPage';
 
 const GUEST_KEY = 'plenum.guest.';
@@ -41,13 +41,6 @@ function saveGuest(code: string, guest: StoredGuest): void {
   } catch {
     // Without storage a rejoin is simply a new guest.
   }
-}
-
-export function validDisplayName(name: string): boolean {
-  const trimmed = name.trim();
-  // Control characters are refused by the server; refuse them here with a clear message.
-  // eslint-disable-next-line no-control-regex
-  return trimmed.length >= 1 && [...trimmed].length <= MAX_DISPLAY_NAME_CHARS && !/[\u0000-\u001f\u007f]/.test(trimmed);
 }
 
 export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
@@ -96,15 +89,25 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
           first = await api.guestToken(code, { display_name: displayName, password: password || null });
         }
         saveGuest(code, { name: displayName, token: first });
+        let latest = first;
+        let used = false;
+        const renew = async (current: string) => {
+          latest = await api.refreshGuestToken(code, current);
+          saveGuest(code, { name: displayName, token: latest });
+          return latest;
+        };
         setSource({
           name: displayName,
           tokens: {
-            initial: () => Promise.resolve(first),
-            refresh: async (current) => {
-              const next = await api.refreshGuestToken(code, current);
-              saveGuest(code, { name: displayName, token: next });
-              return next;
+            // A rejoin after a lost connection keeps the guest identity: renew, don't re-register.
+            initial: () => {
+              if (!used) {
+                used = true;
+                return Promise.resolve(first);
+              }
+              return renew(latest.access_token);
             },
+            refresh: renew,
           },
         });
       }
