@@ -25,20 +25,14 @@ export function tileKey(participantId: ParticipantId, source: VideoSource): stri
 /**
  * One camera tile per participant (self included, as the local preview) plus a screen
  * tile for each participant who shares. Screens come first: they are what people look at.
- * `remoteScreens` lists participants for whom a screen track has arrived, so a share shows
- * even if its `participant.updated` is still on its way.
  */
-export function buildTiles(
-  participants: readonly Participant[],
-  selfId: ParticipantId | null,
-  remoteScreens: ReadonlySet<ParticipantId> = new Set(),
-): TileSpec[] {
+export function buildTiles(participants: readonly Participant[], selfId: ParticipantId | null): TileSpec[] {
   const screens: TileSpec[] = [];
   const cameras: TileSpec[] = [];
   for (const p of participants) {
     const isSelf = p.id === selfId;
     cameras.push({ key: tileKey(p.id, 'camera'), participantId: p.id, source: 'camera', isSelf });
-    if (p.media.screen || remoteScreens.has(p.id)) {
+    if (p.media.screen) {
       screens.push({ key: tileKey(p.id, 'screen'), participantId: p.id, source: 'screen', isSelf });
     }
   }

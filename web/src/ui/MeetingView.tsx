@@ -46,15 +46,7 @@ export function MeetingView({ controller, snapshot }: Props) {
   const self = room.participants.find((p) => p.id === room.selfId) ?? null;
   const moderator = self ? isModerator(self.role) : false;
 
-  const remoteScreens = useMemo(() => {
-    const set = new Set<ParticipantId>();
-    for (const r of snapshot.remote.values()) if (r.source === 'screen') set.add(r.participantId);
-    return set;
-  }, [snapshot.remote]);
-  const tiles = useMemo(
-    () => buildTiles(room.participants, room.selfId, remoteScreens),
-    [room.participants, room.selfId, remoteScreens],
-  );
+  const tiles = useMemo(() => buildTiles(room.participants, room.selfId), [room.participants, room.selfId]);
   const pinnedKey = pinned && tiles.some((tile) => tile.key === pinned) ? pinned : null;
   const { stage, strip } = arrange(tiles, pinnedKey);
   const columns = gridColumns(stage.length, stageSize.width, stageSize.height);

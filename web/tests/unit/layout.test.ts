@@ -19,11 +19,6 @@ describe('buildTiles', () => {
     expect(tiles.map((t) => t.key)).toEqual(['a:screen', 'me:camera', 'a:camera', 'b:camera']);
     expect(tiles.filter((t) => t.isSelf).map((t) => t.key)).toEqual(['me:camera']);
   });
-
-  it('a screen track that arrived before the participant update still gets a tile', () => {
-    const tiles = buildTiles([person('me'), person('a')], 'me', new Set(['a']));
-    expect(tiles[0]?.key).toBe('a:screen');
-  });
 });
 
 describe('arrange', () => {

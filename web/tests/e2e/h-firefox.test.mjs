@@ -1,0 +1,31 @@
+// (h) Case (a) with one participant in Firefox ESR (puppeteer-core over WebDriver BiDi, fake
+// media through prefs): everyone decodes everyone's video and receives their audio.
+import { test } from 'node:test';
+import {
+  expectAudioFrom,
+  expectDecodingFrom,
+  joinAsGuest,
+  joinAsUser,
+  meetingIdOfInvite,
+  scenario,
+  selfId,
+} from './harness.mjs';
+
+test('Chromium and Firefox participants in one meeting', { timeout: 240_000 }, () =>
+  scenario(async ({ server, chromium, firefox }) => {
+    const meetingId = await meetingIdOfInvite(server, server.inviteCode);
+    const owner = await chromium('owner (Chromium)');
+    const guest = await chromium('guest (Chromium)');
+    const fox = await firefox('guest (Firefox)');
+    await joinAsUser(owner, server, meetingId);
+    await joinAsGuest(guest, server.inviteUrl, 'Chromium guest');
+    await joinAsGuest(fox, server.inviteUrl, 'Firefox guest');
+    const ids = new Map();
+    for (const b of [owner, guest, fox]) ids.set(b, await selfId(b));
+    for (const b of [owner, guest, fox]) {
+      const others = [...ids].filter(([x]) => x !== b).map(([, id]) => id);
+      await expectDecodingFrom(b, others, { timeout: 45_000 });
+      await expectAudioFrom(b, others, { timeout: 45_000 });
+    }
+  }),
+);

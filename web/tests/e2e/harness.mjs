@@ -1,0 +1,553 @@
+// End-to-end harness: starts the real `plenum` binary on free loopback ports, drives real
+// browsers (Debian Chromium through playwright-core, Firefox ESR through puppeteer-core over
+// WebDriver BiDi), and reads media facts from the browsers' own RTCPeerConnection stats.
+//
+// Nothing here sleeps to synchronise: `waitFor` polls a condition until a deadline. The only
+// fixed waits are measurement windows (e.g. "packets received over 2 s"), which are what is
+// being measured.
+
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const WEB_DIR = resolve(here, '../..');
+export const REPO_DIR = resolve(WEB_DIR, '..');
+
+export const CHROMIUM = process.env.PLENUM_CHROMIUM ?? '/usr/bin/chromium';
+export const FIREFOX = process.env.PLENUM_FIREFOX ?? '/usr/bin/firefox-esr';
+
+/** Flags from docs/media-notes: fake camera/mic/screen, loopback ICE, no background traffic. */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--auto-select-desktop-capture-source=Entire screen',
+  '--allow-loopback-in-peer-connection',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--autoplay-policy=no-user-gesture-required',
+  // Background tabs and occluded windows must keep decoding and sending.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+export function serverBinary() {
+  return process.env.PLENUM_BIN ?? join(REPO_DIR, 'target/debug/plenum');
+}
+
+export async function freeTcpPort() {
+  const server = createServer();
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', ok);
+  });
+  const { port } = server.address();
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
+
+export async function freeUdpPort() {
+  const socket = createSocket('udp4');
+  await new Promise((ok, fail) => {
+    socket.once('error', fail);
+    socket.bind(0, '127.0.0.1', ok);
+  });
+  const { port } = socket.address();
+  await new Promise((ok) => socket.close(ok));
+  return port;
+}
+
+/** Polls `check` until it returns a truthy value (returned) or the deadline passes. */
+export async function waitFor(check, { timeout = 20_000, interval = 200, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let lastError;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${message}${lastError ? `: ${lastError.message}` : ''}`);
+    }
+    await delay(interval);
+  }
+}
+
+/**
+ * Starts `plenum serve` with a fresh data directory on free ports and parses its banner:
+ *   Web UI:        http://127.0.0.1:8080
+ *   Admin login:   admin / <password>
+ *   Guest invite:  http://127.0.0.1:8080/j/<code>
+ */
+export async function startServer({ env = {}, args = [] } = {}) {
+  const bin = serverBinary();
+  if (!existsSync(bin)) throw new Error(`server binary ${bin} not found: run cargo build -p plenum-server`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'plenum-e2e-'));
+  const httpPort = await freeTcpPort();
+  const mediaPort = await freeUdpPort();
+  const child = spawn(
+    bin,
+    ['serve', '--data-dir', dataDir, '--http-bind', `127.0.0.1:${httpPort}`, '--media-bind', `127.0.0.1:${mediaPort}`, ...args],
+    {
+      cwd: REPO_DIR,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PLENUM_WEB__ASSETS_DIR: join(WEB_DIR, 'dist'), ...env },
+    },
+  );
+  const log = [];
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  const banner = {};
+  const onLine = (line) => {
+    log.push(line);
+    if (log.length > 5000) log.splice(0, 1000);
+    let m;
+    if ((m = line.match(/^\s*Web UI:\s+(\S+)/))) banner.url = m[1].replace(/\/$/, '');
+    if ((m = line.match(/^\s*Admin login:\s+(\S+)\s+\/\s+(\S+)/))) {
+      banner.adminUser = m[1];
+      banner.adminPassword = m[2];
+    }
+    if ((m = line.match(/^\s*Guest invite:\s+(\S+)/))) banner.inviteUrl = m[1];
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffer = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      buffer += chunk;
+      let index;
+      while ((index = buffer.indexOf('\n')) >= 0) {
+        onLine(buffer.slice(0, index));
+        buffer = buffer.slice(index + 1);
+      }
+    });
+  }
+  const stop = async () => {
+    if (exited === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+      const deadline = Date.now() + 5000;
+      while (exited === null && Date.now() < deadline) await delay(50);
+      if (exited === null) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      () => {
+        if (exited) throw new Error(`server exited early (${JSON.stringify(exited)}):\n${log.slice(-30).join('\n')}`);
+        return banner.url && banner.adminPassword && banner.inviteUrl;
+      },
+      { timeout: 60_000, interval: 50, message: 'the server banner' },
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const inviteCode = banner.inviteUrl.split('/j/')[1];
+  return {
+    url: banner.url,
+    adminUser: banner.adminUser,
+    adminPassword: banner.adminPassword,
+    inviteUrl: banner.inviteUrl,
+    inviteCode,
+    pid: child.pid,
+    log,
+    stop,
+  };
+}
+
+// ------------------------------------------------------------------ REST helpers
+
+export async function rest(server, method, path, { token, body, headers = {} } = {}) {
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON.
+  }
+  return { status: response.status, json, text };
+}
+
+export async function adminToken(server) {
+  const r = await rest(server, 'POST', '/auth/login', {
+    body: { username: server.adminUser, password: server.adminPassword },
+  });
+  if (r.status !== 200) throw new Error(`admin login failed: ${r.status} ${r.text}`);
+  return r.json.access_token;
+}
+
+/** Creates a meeting and an invite for it; returns `{ meeting, invite }`. */
+export async function createMeeting(server, token, body) {
+  const m = await rest(server, 'POST', '/meetings', { token, body });
+  if (m.status !== 201 && m.status !== 200) throw new Error(`create meeting: ${m.status} ${m.text}`);
+  const i = await rest(server, 'POST', `/meetings/${m.json.id}/invites`, { token, body: {} });
+  if (i.status !== 201 && i.status !== 200) throw new Error(`create invite: ${i.status} ${i.text}`);
+  return { meeting: m.json, invite: i.json };
+}
+
+export async function meetingIdOfInvite(server, code) {
+  const r = await rest(server, 'GET', `/invites/${encodeURIComponent(code)}`);
+  if (r.status !== 200) throw new Error(`invite ${code}: ${r.status} ${r.text}`);
+  return r.json.meeting_id;
+}
+
+// ------------------------------------------------------------------ browsers
+
+/** A browser process with one page, behind a small driver-neutral interface. */
+export class Browser {
+  constructor(kind, page, closeFn, label) {
+    this.kind = kind;
+    this.page = page;
+    this.closeFn = closeFn;
+    this.label = label;
+    this.consoleLog = [];
+  }
+
+  static async chromium(label, { viewport = { width: 1280, height: 800 }, deviceScaleFactor = 1 } = {}) {
+    const { chromium } = await import('playwright-core');
+    const profile = mkdtempSync(join(tmpdir(), 'plenum-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport,
+      deviceScaleFactor,
+      // Playwright's default --mute-audio would not matter for stats, but keep audio real.
+      ignoreDefaultArgs: ['--mute-audio'],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const browser = new Browser('chromium', page, async () => {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    }, label);
+    page.on('console', (m) => browser.consoleLog.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => browser.consoleLog.push(`[pageerror] ${e.message}`));
+    return browser;
+  }
+
+  static async firefox(label, { viewport = { width: 1280, height: 800 } } = {}) {
+    const puppeteer = (await import('puppeteer-core')).default;
+    const profile = mkdtempSync(join(tmpdir(), 'plenum-firefox-'));
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      headless: true,
+      userDataDir: profile,
+      defaultViewport: viewport,
+      extraPrefsFirefox: {
+        'media.navigator.streams.fake': true,
+        'media.navigator.permission.disabled': true,
+        // Loopback-only host: let ICE use 127.0.0.1 and do not hide host addresses.
+        'media.peerconnection.ice.loopback': true,
+        'media.peerconnection.ice.obfuscate_host_addresses': false,
+        'media.autoplay.default': 0,
+        'media.autoplay.blocking_policy': 0,
+      },
+    });
+    const page = (await browser.pages())[0] ?? (await browser.newPage());
+    const wrapper = new Browser('firefox', page, async () => {
+      await browser.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    }, label);
+    page.on('console', (m) => wrapper.consoleLog.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => wrapper.consoleLog.push(`[pageerror] ${e.message}`));
+    return wrapper;
+  }
+
+  async goto(url) {
+    await this.page.goto(url);
+  }
+
+  evaluate(fn, arg) {
+    return this.page.evaluate(fn, arg);
+  }
+
+  /** Clicks a button by its accessible name (exact). */
+  async clickButton(name) {
+    if (this.kind === 'chromium') {
+      await this.page.getByRole('button', { name, exact: true }).click();
+    } else {
+      await this.page.locator(`::-p-aria([name="${name}"][role="button"])`).click();
+    }
+  }
+
+  /** Types into a text field found by its label. */
+  async fillField(label, value) {
+    if (this.kind === 'chromium') {
+      await this.page.getByLabel(label, { exact: true }).fill(value);
+    } else {
+      await this.page.locator(`::-p-aria([name="${label}"][role="textbox"])`).fill(value);
+    }
+  }
+
+  async close() {
+    await this.closeFn();
+  }
+}
+
+// ------------------------------------------------------------------ participant flows
+
+/** Opens an invite link as a guest and joins with a display name. */
+export async function joinAsGuest(browser, inviteUrl, name, { password, waitJoined = true } = {}) {
+  await browser.goto(`${inviteUrl}?lang=en`);
+  await browser.fillField('Display name', name);
+  if (password) await browser.fillField('Meeting password', password);
+  await browser.clickButton('Join');
+  if (waitJoined) await waitJoined_(browser);
+}
+
+/** Signs in on `/m/{id}` (the login form shows there) and enters the meeting. */
+export async function joinAsUser(browser, server, meetingId, { username, password } = {}) {
+  await browser.goto(`${server.url}/m/${meetingId}?lang=en`);
+  await browser.fillField('Username', username ?? server.adminUser);
+  await browser.fillField('Password', password ?? server.adminPassword);
+  await browser.clickButton('Sign in');
+  await waitJoined_(browser);
+}
+
+async function waitJoined_(browser) {
+  return waitFor(() => selfId(browser), { timeout: 30_000, message: `${browser.label} to join` });
+}
+export { waitJoined_ as waitJoined };
+
+export function selfId(browser) {
+  return browser.evaluate(() => document.querySelector('.meeting')?.getAttribute('data-self-id') || null);
+}
+
+export function closedReason(browser) {
+  return browser.evaluate(() => document.querySelector('[data-closed-reason]')?.getAttribute('data-closed-reason') ?? null);
+}
+
+/**
+ * Inbound RTP stats of the subscribe connection, one entry per mapped remote track:
+ * `{ mid, participant_id, source, kind, framesDecoded, frameWidth, frameHeight,
+ *    packetsReceived, totalAudioEnergy }`. Read through each receiver's own getStats(), a
+ * standard API that Chromium and Firefox both implement.
+ */
+export function inbound(browser) {
+  return browser.evaluate(async () => {
+    const peers = window.__plenumPeers;
+    const pc = peers?.subscribe;
+    if (!pc) return [];
+    const mapping = new Map(peers.remote().map((r) => [r.mid, r]));
+    const result = [];
+    for (const transceiver of pc.getTransceivers()) {
+      const info = transceiver.mid ? mapping.get(transceiver.mid) : undefined;
+      if (!info) continue;
+      const stats = await transceiver.receiver.getStats();
+      for (const s of stats.values()) {
+        if (s.type !== 'inbound-rtp') continue;
+        result.push({
+          mid: info.mid,
+          participant_id: info.participant_id,
+          source: info.source,
+          kind: s.kind ?? s.mediaType,
+          framesDecoded: s.framesDecoded ?? 0,
+          frameWidth: s.frameWidth ?? 0,
+          frameHeight: s.frameHeight ?? 0,
+          packetsReceived: s.packetsReceived ?? 0,
+          totalAudioEnergy: s.totalAudioEnergy ?? 0,
+        });
+      }
+    }
+    return result;
+  });
+}
+
+/** All inbound-rtp entries of the subscribe connection, mapped or not. */
+export function rawInbound(browser) {
+  return browser.evaluate(async () => {
+    const pc = window.__plenumPeers?.subscribe;
+    if (!pc) return [];
+    const out = [];
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp') out.push({ kind: s.kind, packetsReceived: s.packetsReceived ?? 0, framesDecoded: s.framesDecoded ?? 0 });
+    });
+    return out;
+  });
+}
+
+function find(stats, participantId, source) {
+  return stats.find((s) => s.participant_id === participantId && s.source === source);
+}
+
+/**
+ * Waits until `browser` decodes camera video from every participant in `fromIds`
+ * (framesDecoded > 0, frameWidth > 0), then checks that decoding goes on: a second sample
+ * a second later has more frames for each of them.
+ */
+export async function expectDecodingFrom(browser, fromIds, { source = 'camera', timeout = 30_000 } = {}) {
+  const first = await waitFor(
+    async () => {
+      const stats = await inbound(browser);
+      const ok = fromIds.every((id) => {
+        const s = find(stats, id, source);
+        return s && s.framesDecoded > 0 && s.frameWidth > 0;
+      });
+      return ok ? stats : null;
+    },
+    { timeout, message: `${browser.label} decoding ${source} from ${fromIds.length} participant(s)` },
+  );
+  await waitFor(
+    async () => {
+      const stats = await inbound(browser);
+      return fromIds.every((id) => find(stats, id, source).framesDecoded > find(first, id, source).framesDecoded);
+    },
+    { timeout: 10_000, message: `${browser.label} to keep decoding ${source}` },
+  );
+  return first;
+}
+
+/** Waits until audio packets from every participant in `fromIds` keep arriving. */
+export async function expectAudioFrom(browser, fromIds, { timeout = 30_000 } = {}) {
+  const first = await waitFor(
+    async () => {
+      const stats = await inbound(browser);
+      return fromIds.every((id) => (find(stats, id, 'microphone')?.packetsReceived ?? 0) > 0) ? stats : null;
+    },
+    { timeout, message: `${browser.label} receiving audio from ${fromIds.length} participant(s)` },
+  );
+  await waitFor(
+    async () => {
+      const stats = await inbound(browser);
+      return fromIds.every(
+        (id) => find(stats, id, 'microphone').packetsReceived > find(first, id, 'microphone').packetsReceived,
+      );
+    },
+    { timeout: 10_000, message: `${browser.label} audio packets to keep arriving` },
+  );
+}
+
+/** Packets received from one participant's microphone over a window. */
+export async function audioPacketsOver(browser, participantId, ms) {
+  const before = find(await inbound(browser), participantId, 'microphone')?.packetsReceived ?? 0;
+  await delay(ms);
+  const after = find(await inbound(browser), participantId, 'microphone')?.packetsReceived ?? 0;
+  return after - before;
+}
+
+export function statFor(stats, participantId, source) {
+  return find(stats, participantId, source);
+}
+
+/** Closes browsers and the server, whatever state they are in. */
+export async function cleanup(browsers, server) {
+  await Promise.all(browsers.filter(Boolean).map((b) => b.close().catch(() => {})));
+  if (server) await server.stop();
+}
+
+/** On failure, the last lines of the server log and browser consoles explain more than a timeout. */
+export function diagnostics(server, browsers) {
+  const parts = [];
+  if (server) parts.push(`--- server log (last 40 lines)\n${server.log.slice(-40).join('\n')}`);
+  for (const b of browsers.filter(Boolean)) {
+    parts.push(`--- ${b.label} console (last 15)\n${b.consoleLog.slice(-15).join('\n')}`);
+  }
+  return parts.join('\n');
+}
+
+/**
+ * Runs one end-to-end scenario: `body(ctx)` gets `ctx.server` (started with `serverOptions`)
+ * and `ctx.chromium(label, opts)` / `ctx.firefox(label)` to open browsers. Everything is
+ * closed afterwards; on failure the error carries the server log and browser consoles.
+ */
+export async function scenario(body, serverOptions = {}) {
+  const browsers = [];
+  let server = null;
+  try {
+    server = await startServer(serverOptions);
+    const ctx = {
+      server,
+      chromium: async (label, opts) => {
+        const b = await Browser.chromium(label, opts);
+        browsers.push(b);
+        return b;
+      },
+      firefox: async (label, opts) => {
+        const b = await Browser.firefox(label, opts);
+        browsers.push(b);
+        return b;
+      },
+    };
+    await body(ctx);
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    error.message = `${error.message}\n${diagnostics(server, browsers)}`;
+    throw error;
+  } finally {
+    await cleanup(browsers, server);
+  }
+}
+
+// ------------------------------------------------------------------ chat helpers (Chromium)
+
+/** Sends a chat message, to everyone or privately to the participant named `to`. */
+export async function sendChat(browser, text, to = null) {
+  const page = browser.page;
+  const select = page.getByLabel('Send to', { exact: true });
+  if (to) {
+    await select.selectOption({ label: to });
+  } else {
+    await select.selectOption({ value: '' });
+  }
+  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+/** The chat texts this browser shows, in order. */
+export function chatTexts(browser) {
+  return browser.evaluate(() => [...document.querySelectorAll('.chat-msg .chat-text')].map((e) => e.textContent));
+}
+
+/** A moderator action from the participant list: opens "Actions for {name}", clicks the item. */
+export async function moderate(browser, targetName, actionLabel) {
+  const page = browser.page;
+  const summary = page.locator(`summary[aria-label="Actions for ${targetName}"]`);
+  const menu = summary.locator('xpath=..');
+  if ((await menu.getAttribute('open')) === null) await summary.click();
+  await menu.getByRole('button', { name: actionLabel, exact: true }).click();
+}
+
+/** The participant row attributes (`data-mic`, `data-hand`, …) as this browser shows them. */
+export function personState(browser, participantId) {
+  return browser.evaluate((id) => {
+    const row = document.querySelector(`.person[data-participant-id="${id}"]`);
+    return row ? { ...row.dataset } : null;
+  }, participantId);
+}
