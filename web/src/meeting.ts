@@ -222,8 +222,14 @@ export class MeetingController {
 
   /** The UI reports the measured video tiles; `media.view` follows, debounced. */
   updateView(measured: readonly MeasuredTile[]): void {
-    this.pendingView = viewTiles(measured, window.devicePixelRatio || 1);
+    const view = viewTiles(measured, window.devicePixelRatio || 1);
+    // The UI reports after every render; only a changed view may (re)start the debounce,
+    // or frequent unrelated renders would keep postponing it.
+    if (this.viewTimer && sameView(view, this.pendingView)) return;
+    this.pendingView = view;
     if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.viewTimer = null;
+    if (this.sentView && sameView(view, this.sentView)) return;
     this.viewTimer = setTimeout(() => this.flushView(), VIEW_DEBOUNCE_MS);
   }
 
