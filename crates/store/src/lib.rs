@@ -1,1 +1,657 @@
-//! plenum-store (being written).
+//! plenum-store: everything Plenum keeps on disk, behind one facade, [`Store`].
+//!
+//! The facade hides which database runs underneath. Today that is SQLite (one file in the
+//! data directory, the default for a self-hosted instance); the backend is an enum so a
+//! PostgreSQL arm can be added without touching callers. The SQL is written once: both
+//! backends accept `$N` placeholders, ids are stored as hyphenated UUID text and times as
+//! Unix seconds, so every query body is shared and only the migrations differ per backend
+//! (`migrations/<backend>/`).
+//!
+//! Callers pass the current time in (`now`) instead of the store reading a clock, so tests
+//! can move through expiry deterministically.
+//!
+//! What is stored: accounts (`users`), refresh-token families (`refresh_tokens`, only the
+//! SHA-256 of each token), `meetings`, their `invites` and `meeting_bans`, and small
+//! instance facts in `settings` (for example whether the demo data was created).
+
+mod error;
+mod records;
+mod rows;
+
+pub use error::StoreError;
+pub use records::{
+    BanRecord, InviteRecord, MeetingRecord, MeetingUpdate, NewInvite, NewMeeting, NewUser,
+    RefreshTokenRecord, Rotation, TokenHash, UserRecord,
+};
+
+use plenum_protocol::{MeetingId, UserId};
+use rows::{BanRow, InviteRow, MeetingRow, RefreshRow, UserRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// How long a connection waits for a lock held by another writer before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The persistence facade. Cheap to clone (a connection pool inside).
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// The database behind the facade. A PostgreSQL arm joins here: every query body is
+/// written once and expanded per arm by [`on_backend!`].
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool. The body is compiled once per
+/// backend, so it must only use SQL and types that every backend supports.
+macro_rules! on_backend {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            Backend::Sqlite($pool) => $body,
+        }
+    };
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, is_admin, created_at";
+const MEETING_COLUMNS: &str =
+    "id, owner_id, title, password_hash, waiting_room, created_at, updated_at";
+const INVITE_COLUMNS: &str = "code, meeting_id, expires_at, revoked_at, created_at";
+const REFRESH_COLUMNS: &str =
+    "id, user_id, token_hash, family_id, expires_at, revoked_at, replaced_by, created_at";
+
+impl Store {
+    /// Opens the database named by `url`: `sqlite://path/to/file.db` (created if missing)
+    /// or `sqlite::memory:`. Does not apply migrations; call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::InvalidUrl(format!("{url}: {e}")))?;
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            Self::open_sqlite(options, in_memory).await
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Err(StoreError::UnsupportedBackend("postgres"))
+        } else {
+            Err(StoreError::InvalidUrl(format!(
+                "{url}: expected a sqlite:// URL"
+            )))
+        }
+    }
+
+    /// Opens (creating if missing) the SQLite database file at `path`.
+    pub async fn open_sqlite_file(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new().filename(path);
+        Self::open_sqlite(options, false).await
+    }
+
+    async fn open_sqlite(
+        options: SqliteConnectOptions,
+        in_memory: bool,
+    ) -> Result<Self, StoreError> {
+        let options = options
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        // WAL lets readers proceed while one writer commits; an in-memory database has no
+        // journal file and must stay on a single connection, or every connection would see
+        // its own empty database.
+        let (options, max_connections) = if in_memory {
+            (options, 1)
+        } else {
+            (options.journal_mode(SqliteJournalMode::Wal), 4)
+        };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        Ok(Self {
+            backend: Backend::Sqlite(pool),
+        })
+    }
+
+    /// The backend's name, for logs.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.backend {
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Applies the pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        on_backend!(self, pool => pool.close().await)
+    }
+
+    // ----- users -----------------------------------------------------------------------
+
+    /// Creates an account. A taken username is [`StoreError::Conflict`].
+    pub async fn create_user(
+        &self,
+        new: NewUser,
+        now: OffsetDateTime,
+    ) -> Result<UserRecord, StoreError> {
+        let id = UserId::random();
+        let sql = format!(
+            "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+        );
+        let row: UserRow = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(id.to_string())
+            .bind(&new.username)
+            .bind(&new.display_name)
+            .bind(&new.password_hash)
+            .bind(new.is_admin)
+            .bind(now.unix_timestamp())
+            .fetch_one(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.try_into()
+    }
+
+    pub async fn user_by_id(&self, id: UserId) -> Result<UserRecord, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row: Option<UserRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<UserRecord, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
+        let row: Option<UserRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(username)
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    pub async fn count_users(&self) -> Result<u64, StoreError> {
+        let count: i64 = on_backend!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Replaces an account's password hash.
+    pub async fn set_password_hash(
+        &self,
+        id: UserId,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let done = on_backend!(self, pool => sqlx::query(
+            "UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(password_hash)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::from_sqlx)?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    // ----- refresh tokens --------------------------------------------------------------
+
+    /// Starts a new refresh-token family (a login) with its first token.
+    pub async fn create_refresh_token(
+        &self,
+        user_id: UserId,
+        token_hash: &TokenHash,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<RefreshTokenRecord, StoreError> {
+        let id = Uuid::new_v4();
+        let family = Uuid::new_v4();
+        let sql = format!(
+            "INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6) RETURNING {REFRESH_COLUMNS}"
+        );
+        let row: RefreshRow = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(id.to_string())
+            .bind(user_id.to_string())
+            .bind(token_hash.as_str())
+            .bind(family.to_string())
+            .bind(expires_at.unix_timestamp())
+            .bind(now.unix_timestamp())
+            .fetch_one(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.try_into()
+    }
+
+    pub async fn refresh_token_by_hash(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<RefreshTokenRecord, StoreError> {
+        let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
+        let row: Option<RefreshRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(token_hash.as_str())
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// Uses the refresh token whose hash is `presented`: if it is live, it is marked as
+    /// replaced and a new token (`replacement`, same family, expiring at `expires_at`) is
+    /// stored in one transaction. If it was already replaced or revoked, someone replays a
+    /// stolen or stale token, so the whole family is revoked ([`Rotation::Reused`]).
+    pub async fn rotate_refresh_token(
+        &self,
+        presented: &TokenHash,
+        replacement: &TokenHash,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Rotation, StoreError> {
+        let new_id = Uuid::new_v4();
+        let now_s = now.unix_timestamp();
+        let claim_sql = "UPDATE refresh_tokens SET revoked_at = $2, replaced_by = $3 \
+             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 \
+             RETURNING user_id, family_id";
+        let insert_sql = format!(
+            "INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6) RETURNING {REFRESH_COLUMNS}"
+        );
+        // The claiming UPDATE comes first so the transaction takes the write lock at once:
+        // two concurrent uses of one token cannot both succeed.
+        let rotated: Option<RefreshRow> = on_backend!(self, pool => {
+            let mut tx = pool.begin().await.map_err(StoreError::from_sqlx)?;
+            let claimed: Option<(String, String)> = sqlx::query_as(claim_sql)
+                .bind(presented.as_str())
+                .bind(now_s)
+                .bind(new_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            match claimed {
+                Some((user_id, family_id)) => {
+                    let row: RefreshRow = sqlx::query_as(&insert_sql)
+                        .bind(new_id.to_string())
+                        .bind(user_id)
+                        .bind(replacement.as_str())
+                        .bind(family_id)
+                        .bind(expires_at.unix_timestamp())
+                        .bind(now_s)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(StoreError::from_sqlx)?;
+                    tx.commit().await.map_err(StoreError::from_sqlx)?;
+                    Some(row)
+                }
+                None => {
+                    tx.rollback().await.map_err(StoreError::from_sqlx)?;
+                    None
+                }
+            }
+        });
+        if let Some(row) = rotated {
+            return Ok(Rotation::Rotated(row.try_into()?));
+        }
+        // Not claimable: find out why.
+        let existing = match self.refresh_token_by_hash(presented).await {
+            Ok(record) => record,
+            Err(StoreError::NotFound) => return Ok(Rotation::Unknown),
+            Err(e) => return Err(e),
+        };
+        if existing.revoked_at.is_some() {
+            self.revoke_refresh_family(existing.family_id, now).await?;
+            return Ok(Rotation::Reused {
+                user_id: existing.user_id,
+                family_id: existing.family_id,
+            });
+        }
+        Ok(Rotation::Expired)
+    }
+
+    /// Revokes every still-live token of a family. Returns how many were revoked.
+    pub async fn revoke_refresh_family(
+        &self,
+        family_id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        on_backend!(self, pool => sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
+            .bind(family_id.to_string())
+            .bind(now.unix_timestamp())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::from_sqlx)
+    }
+
+    /// Deletes refresh tokens that expired before `now`; returns how many.
+    pub async fn delete_expired_refresh_tokens(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        on_backend!(self, pool => sqlx::query(
+            "DELETE FROM refresh_tokens WHERE expires_at <= $1")
+            .bind(now.unix_timestamp())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::from_sqlx)
+    }
+
+    // ----- meetings --------------------------------------------------------------------
+
+    /// Creates a meeting. An unknown owner is [`StoreError::NotFound`].
+    pub async fn create_meeting(
+        &self,
+        new: NewMeeting,
+        now: OffsetDateTime,
+    ) -> Result<MeetingRecord, StoreError> {
+        let id = MeetingId::random();
+        let sql = format!(
+            "INSERT INTO meetings ({MEETING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             RETURNING {MEETING_COLUMNS}"
+        );
+        let row: MeetingRow = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(id.to_string())
+            .bind(new.owner_id.to_string())
+            .bind(&new.title)
+            .bind(new.password_hash.as_deref())
+            .bind(new.waiting_room)
+            .bind(now.unix_timestamp())
+            .fetch_one(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.try_into()
+    }
+
+    pub async fn meeting_by_id(&self, id: MeetingId) -> Result<MeetingRecord, StoreError> {
+        let sql = format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1");
+        let row: Option<MeetingRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// The meetings `owner` owns, oldest first.
+    pub async fn meetings_by_owner(&self, owner: UserId) -> Result<Vec<MeetingRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {MEETING_COLUMNS} FROM meetings WHERE owner_id = $1 ORDER BY created_at, id"
+        );
+        let rows: Vec<MeetingRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(owner.to_string())
+            .fetch_all(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Applies a partial update; absent fields keep their value.
+    pub async fn update_meeting(
+        &self,
+        id: MeetingId,
+        update: MeetingUpdate,
+        now: OffsetDateTime,
+    ) -> Result<MeetingRecord, StoreError> {
+        let (set_password, password_hash) = match update.password_hash {
+            Some(hash) => (true, hash),
+            None => (false, None),
+        };
+        let sql = format!(
+            "UPDATE meetings SET title = COALESCE($2, title), \
+             waiting_room = COALESCE($3, waiting_room), \
+             password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END, \
+             updated_at = $6 WHERE id = $1 RETURNING {MEETING_COLUMNS}"
+        );
+        let row: Option<MeetingRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(id.to_string())
+            .bind(update.title.as_deref())
+            .bind(update.waiting_room)
+            .bind(set_password)
+            .bind(password_hash.as_deref())
+            .bind(now.unix_timestamp())
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// Deletes a meeting with its invites and bans.
+    pub async fn delete_meeting(&self, id: MeetingId) -> Result<(), StoreError> {
+        let done = on_backend!(self, pool => sqlx::query("DELETE FROM meetings WHERE id = $1")
+            .bind(id.to_string())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::from_sqlx)?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    // ----- invites ---------------------------------------------------------------------
+
+    /// Stores an invite. A code already in use is [`StoreError::Conflict`]; an unknown
+    /// meeting is [`StoreError::NotFound`].
+    pub async fn create_invite(
+        &self,
+        new: NewInvite,
+        now: OffsetDateTime,
+    ) -> Result<InviteRecord, StoreError> {
+        let sql = format!(
+            "INSERT INTO invites ({INVITE_COLUMNS}) VALUES ($1, $2, $3, NULL, $4) \
+             RETURNING {INVITE_COLUMNS}"
+        );
+        let row: InviteRow = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(&new.code)
+            .bind(new.meeting_id.to_string())
+            .bind(new.expires_at.map(OffsetDateTime::unix_timestamp))
+            .bind(now.unix_timestamp())
+            .fetch_one(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.try_into()
+    }
+
+    /// The invite with this code, whatever its state.
+    pub async fn invite_by_code(&self, code: &str) -> Result<InviteRecord, StoreError> {
+        let sql = format!("SELECT {INVITE_COLUMNS} FROM invites WHERE code = $1");
+        let row: Option<InviteRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(code)
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// The invite with this code if it can be used at `now` (neither revoked nor expired);
+    /// otherwise [`StoreError::NotFound`], so callers cannot tell a dead code from a wrong one.
+    pub async fn active_invite(
+        &self,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> Result<InviteRecord, StoreError> {
+        let sql = format!(
+            "SELECT {INVITE_COLUMNS} FROM invites WHERE code = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2)"
+        );
+        let row: Option<InviteRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(code)
+            .bind(now.unix_timestamp())
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// All invites of a meeting (including revoked and expired ones), oldest first.
+    pub async fn invites_for_meeting(
+        &self,
+        meeting_id: MeetingId,
+    ) -> Result<Vec<InviteRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {INVITE_COLUMNS} FROM invites WHERE meeting_id = $1 ORDER BY created_at, code"
+        );
+        let rows: Vec<InviteRow> = on_backend!(self, pool => sqlx::query_as(&sql)
+            .bind(meeting_id.to_string())
+            .fetch_all(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Revokes an invite of this meeting. Revoking twice keeps the first time; a code
+    /// that does not belong to the meeting is [`StoreError::NotFound`].
+    pub async fn revoke_invite(
+        &self,
+        meeting_id: MeetingId,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let done = on_backend!(self, pool => sqlx::query(
+            "UPDATE invites SET revoked_at = COALESCE(revoked_at, $3) \
+             WHERE code = $1 AND meeting_id = $2")
+            .bind(code)
+            .bind(meeting_id.to_string())
+            .bind(now.unix_timestamp())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::from_sqlx)?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    // ----- bans ------------------------------------------------------------------------
+
+    /// Bans `subject` (a user id, `invite:<code>` or `guest:<uuid>`) from a meeting.
+    /// Banning twice is not an error.
+    pub async fn add_ban(
+        &self,
+        meeting_id: MeetingId,
+        subject: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        on_backend!(self, pool => sqlx::query(
+            "INSERT INTO meeting_bans (meeting_id, subject, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (meeting_id, subject) DO NOTHING")
+            .bind(meeting_id.to_string())
+            .bind(subject)
+            .bind(now.unix_timestamp())
+            .execute(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// Whether any of `subjects` is banned from the meeting.
+    pub async fn is_banned(
+        &self,
+        meeting_id: MeetingId,
+        subjects: &[&str],
+    ) -> Result<bool, StoreError> {
+        for subject in subjects {
+            let found: Option<i64> = on_backend!(self, pool => sqlx::query_scalar(
+                "SELECT 1 FROM meeting_bans WHERE meeting_id = $1 AND subject = $2")
+                .bind(meeting_id.to_string())
+                .bind(*subject)
+                .fetch_optional(pool)
+                .await)
+            .map_err(StoreError::from_sqlx)?;
+            if found.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The bans of a meeting, oldest first.
+    pub async fn bans_for_meeting(
+        &self,
+        meeting_id: MeetingId,
+    ) -> Result<Vec<BanRecord>, StoreError> {
+        let rows: Vec<BanRow> = on_backend!(self, pool => sqlx::query_as(
+            "SELECT meeting_id, subject, created_at FROM meeting_bans WHERE meeting_id = $1 \
+             ORDER BY created_at, subject")
+            .bind(meeting_id.to_string())
+            .fetch_all(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Lifts a ban; [`StoreError::NotFound`] if there was none.
+    pub async fn remove_ban(&self, meeting_id: MeetingId, subject: &str) -> Result<(), StoreError> {
+        let done = on_backend!(self, pool => sqlx::query(
+            "DELETE FROM meeting_bans WHERE meeting_id = $1 AND subject = $2")
+            .bind(meeting_id.to_string())
+            .bind(subject)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::from_sqlx)?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    // ----- settings --------------------------------------------------------------------
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        on_backend!(self, pool => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)
+    }
+
+    /// Sets a setting, replacing any previous value.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        on_backend!(self, pool => sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)?;
+        Ok(())
+    }
+
+    /// Sets a setting only if it is absent; returns whether this call set it. Lets two
+    /// processes starting on one database agree on who does a one-time job.
+    pub async fn insert_setting_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<bool, StoreError> {
+        let done = on_backend!(self, pool => sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::from_sqlx)?;
+        Ok(done == 1)
+    }
+}

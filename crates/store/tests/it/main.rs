@@ -1,0 +1,542 @@
+//! Contract tests of the store facade, run against a fresh SQLite file per test. A future
+//! PostgreSQL backend must pass the same cases.
+
+// A test binary: a failing unwrap in a helper is a failing test.
+#![allow(clippy::unwrap_used)]
+
+use plenum_protocol::{MeetingId, UserId};
+use plenum_store::{
+    MeetingUpdate, NewInvite, NewMeeting, NewUser, Rotation, Store, StoreError, TokenHash,
+};
+use std::path::PathBuf;
+use time::{Duration, OffsetDateTime};
+
+/// A migrated store in its own temporary directory, removed on drop.
+struct TestStore {
+    store: Store,
+    dir: PathBuf,
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+async fn store() -> TestStore {
+    let dir = std::env::temp_dir().join(format!("plenum-store-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open_sqlite_file(&dir.join("plenum.db"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    TestStore { store, dir }
+}
+
+fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
+}
+
+async fn user(store: &Store, name: &str) -> UserId {
+    store
+        .create_user(
+            NewUser {
+                username: name.into(),
+                display_name: format!("{name} display"),
+                password_hash: "$argon2id$fake".into(),
+                is_admin: false,
+            },
+            t0(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn meeting(store: &Store, owner: UserId, title: &str) -> MeetingId {
+    store
+        .create_meeting(
+            NewMeeting {
+                owner_id: owner,
+                title: title.into(),
+                password_hash: None,
+                waiting_room: false,
+            },
+            t0(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn users_round_trip_and_usernames_are_unique() {
+    let s = store().await;
+    let created = s
+        .create_user(
+            NewUser {
+                username: "alice".into(),
+                display_name: "Alice".into(),
+                password_hash: "$argon2id$hash".into(),
+                is_admin: true,
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.username, "alice");
+    assert!(created.is_admin);
+    assert_eq!(created.created_at, t0());
+    assert_eq!(s.user_by_id(created.id).await.unwrap(), created);
+    assert_eq!(s.user_by_username("alice").await.unwrap(), created);
+    assert!(matches!(
+        s.user_by_username("bob").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.user_by_id(UserId::random()).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let again = s
+        .create_user(
+            NewUser {
+                username: "alice".into(),
+                display_name: "Other".into(),
+                password_hash: "x".into(),
+                is_admin: false,
+            },
+            t0(),
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(s.count_users().await.unwrap(), 1);
+
+    s.set_password_hash(created.id, "$argon2id$new")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.user_by_id(created.id).await.unwrap().password_hash,
+        "$argon2id$new"
+    );
+    assert!(matches!(
+        s.set_password_hash(UserId::random(), "x").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn meetings_crud_and_listing_by_owner() {
+    let s = store().await;
+    let alice = user(&s, "alice").await;
+    let bob = user(&s, "bob").await;
+    let first = meeting(&s, alice, "first").await;
+    let second = meeting(&s, alice, "second").await;
+    meeting(&s, bob, "bob's").await;
+
+    let mine = s.meetings_by_owner(alice).await.unwrap();
+    let mut expected = vec![first, second];
+    expected.sort();
+    let mut got: Vec<_> = mine.iter().map(|m| m.id).collect();
+    got.sort();
+    assert_eq!(got, expected);
+    assert!(mine.iter().all(|m| m.owner_id == alice));
+
+    let later = t0() + Duration::minutes(5);
+    // (update, expected title, expected password hash, expected waiting room)
+    let cases: Vec<(MeetingUpdate, &str, Option<&str>, bool)> = vec![
+        (MeetingUpdate::default(), "first", None, false),
+        (
+            MeetingUpdate {
+                title: Some("renamed".into()),
+                ..Default::default()
+            },
+            "renamed",
+            None,
+            false,
+        ),
+        (
+            MeetingUpdate {
+                password_hash: Some(Some("$argon2id$pw".into())),
+                ..Default::default()
+            },
+            "renamed",
+            Some("$argon2id$pw"),
+            false,
+        ),
+        (
+            MeetingUpdate {
+                waiting_room: Some(true),
+                ..Default::default()
+            },
+            "renamed",
+            Some("$argon2id$pw"),
+            true,
+        ),
+        (
+            MeetingUpdate {
+                password_hash: Some(None),
+                ..Default::default()
+            },
+            "renamed",
+            None,
+            true,
+        ),
+    ];
+    for (update, title, password, waiting) in cases {
+        let m = s
+            .update_meeting(first, update.clone(), later)
+            .await
+            .unwrap();
+        assert_eq!(m.title, title, "{update:?}");
+        assert_eq!(m.password_hash.as_deref(), password, "{update:?}");
+        assert_eq!(m.waiting_room, waiting, "{update:?}");
+        assert_eq!(m.updated_at, later);
+        assert_eq!(m.created_at, t0());
+    }
+
+    assert!(matches!(
+        s.update_meeting(MeetingId::random(), MeetingUpdate::default(), later)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // A meeting needs an existing owner.
+    let orphan = s
+        .create_meeting(
+            NewMeeting {
+                owner_id: UserId::random(),
+                title: "x".into(),
+                password_hash: None,
+                waiting_room: false,
+            },
+            t0(),
+        )
+        .await;
+    assert!(matches!(orphan, Err(StoreError::NotFound)), "{orphan:?}");
+
+    s.delete_meeting(first).await.unwrap();
+    assert!(matches!(
+        s.meeting_by_id(first).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.delete_meeting(first).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.meetings_by_owner(alice).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn invites_expire_and_revoke() {
+    let s = store().await;
+    let alice = user(&s, "alice").await;
+    let m = meeting(&s, alice, "m").await;
+    let other = meeting(&s, alice, "other").await;
+    let soon = t0() + Duration::hours(1);
+    for (code, expires_at) in [("forever", None), ("soon", Some(soon))] {
+        s.create_invite(
+            NewInvite {
+                code: code.into(),
+                meeting_id: m,
+                expires_at,
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    }
+    let dup = s
+        .create_invite(
+            NewInvite {
+                code: "soon".into(),
+                meeting_id: m,
+                expires_at: None,
+            },
+            t0(),
+        )
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let orphan = s
+        .create_invite(
+            NewInvite {
+                code: "orphan".into(),
+                meeting_id: MeetingId::random(),
+                expires_at: None,
+            },
+            t0(),
+        )
+        .await;
+    assert!(matches!(orphan, Err(StoreError::NotFound)), "{orphan:?}");
+
+    // (code, at, usable)
+    let cases = [
+        ("forever", t0(), true),
+        ("forever", t0() + Duration::days(3650), true),
+        ("soon", t0(), true),
+        ("soon", soon - Duration::seconds(1), true),
+        ("soon", soon, false),
+        ("soon", soon + Duration::seconds(1), false),
+        ("unknown", t0(), false),
+    ];
+    for (code, at, usable) in cases {
+        let got = s.active_invite(code, at).await;
+        assert_eq!(got.is_ok(), usable, "{code} at {at}: {got:?}");
+        if let Ok(invite) = got {
+            assert!(invite.is_active(at));
+            assert_eq!(invite.meeting_id, m);
+        } else {
+            assert!(matches!(got, Err(StoreError::NotFound)));
+        }
+    }
+
+    // Revoking needs the right meeting; revoking twice keeps the first time.
+    assert!(matches!(
+        s.revoke_invite(other, "forever", t0()).await,
+        Err(StoreError::NotFound)
+    ));
+    s.revoke_invite(m, "forever", t0()).await.unwrap();
+    s.revoke_invite(m, "forever", t0() + Duration::hours(1))
+        .await
+        .unwrap();
+    let revoked = s.invite_by_code("forever").await.unwrap();
+    assert_eq!(revoked.revoked_at, Some(t0()));
+    assert!(!revoked.is_active(t0()));
+    assert!(matches!(
+        s.active_invite("forever", t0()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.revoke_invite(m, "nope", t0()).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let listed: Vec<_> = s
+        .invites_for_meeting(m)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.code)
+        .collect();
+    assert_eq!(listed, vec!["forever".to_string(), "soon".to_string()]);
+    assert!(s.invites_for_meeting(other).await.unwrap().is_empty());
+
+    // Deleting the meeting deletes its invites.
+    s.delete_meeting(m).await.unwrap();
+    assert!(matches!(
+        s.invite_by_code("soon").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
+    let s = store().await;
+    let alice = user(&s, "alice").await;
+    let day = Duration::days(1);
+    let first = TokenHash::of("first-secret");
+    let record = s
+        .create_refresh_token(alice, &first, t0() + day, t0())
+        .await
+        .unwrap();
+    assert_eq!(record.token_hash, first);
+    assert_ne!(first.as_str(), "first-secret");
+    assert_eq!(first.as_str().len(), 64);
+
+    // An unrelated login is a separate family and survives what happens below.
+    let other = TokenHash::of("other-login");
+    s.create_refresh_token(alice, &other, t0() + day, t0())
+        .await
+        .unwrap();
+
+    let second = TokenHash::of("second-secret");
+    let rotated = s
+        .rotate_refresh_token(&first, &second, t0() + day, t0())
+        .await
+        .unwrap();
+    let Rotation::Rotated(new) = rotated else {
+        panic!("expected rotation, got {rotated:?}")
+    };
+    assert_eq!(new.user_id, alice);
+    assert_eq!(new.family_id, record.family_id);
+    assert_eq!(new.token_hash, second);
+    let old = s.refresh_token_by_hash(&first).await.unwrap();
+    assert_eq!(old.replaced_by, Some(new.id));
+    assert_eq!(old.revoked_at, Some(t0()));
+
+    // Replaying the first token: reuse, and the whole family (including `second`) dies.
+    let third = TokenHash::of("third-secret");
+    let replay = s
+        .rotate_refresh_token(&first, &third, t0() + day, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        replay,
+        Rotation::Reused {
+            user_id: alice,
+            family_id: record.family_id
+        }
+    );
+    assert!(
+        s.refresh_token_by_hash(&second)
+            .await
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    let after = s
+        .rotate_refresh_token(&second, &third, t0() + day, t0())
+        .await
+        .unwrap();
+    assert!(matches!(after, Rotation::Reused { .. }), "{after:?}");
+    assert!(matches!(
+        s.refresh_token_by_hash(&third).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // The other family is untouched; it expires on time.
+    assert!(
+        s.refresh_token_by_hash(&other)
+            .await
+            .unwrap()
+            .revoked_at
+            .is_none()
+    );
+    let late = t0() + day;
+    let expired = s
+        .rotate_refresh_token(&other, &third, late + day, late)
+        .await
+        .unwrap();
+    assert_eq!(expired, Rotation::Expired);
+
+    let unknown = s
+        .rotate_refresh_token(&TokenHash::of("never"), &third, late, t0())
+        .await
+        .unwrap();
+    assert_eq!(unknown, Rotation::Unknown);
+
+    assert_eq!(s.delete_expired_refresh_tokens(late).await.unwrap(), 3);
+    assert!(matches!(
+        s.refresh_token_by_hash(&other).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn refresh_token_hashes_are_unique() {
+    let s = store().await;
+    let alice = user(&s, "alice").await;
+    let hash = TokenHash::of("same");
+    s.create_refresh_token(alice, &hash, t0() + Duration::days(1), t0())
+        .await
+        .unwrap();
+    let again = s
+        .create_refresh_token(alice, &hash, t0() + Duration::days(1), t0())
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+}
+
+#[tokio::test]
+async fn bans_are_per_meeting_and_idempotent() {
+    let s = store().await;
+    let alice = user(&s, "alice").await;
+    let m = meeting(&s, alice, "m").await;
+    let other = meeting(&s, alice, "other").await;
+    let guest = "guest:6b1e3d1c-0d0a-4c7e-9a55-3c3b0a8f2f11";
+    s.add_ban(m, guest, t0()).await.unwrap();
+    s.add_ban(m, guest, t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    s.add_ban(m, "invite:abc", t0()).await.unwrap();
+
+    // (meeting, subjects, banned)
+    let cases: [(MeetingId, &[&str], bool); 5] = [
+        (m, &[guest], true),
+        (m, &["someone", "invite:abc"], true),
+        (m, &["someone"], false),
+        (m, &[], false),
+        (other, &[guest], false),
+    ];
+    for (meeting_id, subjects, banned) in cases {
+        assert_eq!(
+            s.is_banned(meeting_id, subjects).await.unwrap(),
+            banned,
+            "{subjects:?}"
+        );
+    }
+    let bans = s.bans_for_meeting(m).await.unwrap();
+    let subjects: Vec<_> = bans.iter().map(|b| b.subject.as_str()).collect();
+    assert_eq!(subjects, vec![guest, "invite:abc"]);
+    assert!(bans.iter().all(|b| b.created_at == t0()));
+
+    s.remove_ban(m, guest).await.unwrap();
+    assert!(!s.is_banned(m, &[guest]).await.unwrap());
+    assert!(matches!(
+        s.remove_ban(m, guest).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn settings_set_get_and_insert_once() {
+    let s = store().await;
+    assert_eq!(s.setting("demo_created").await.unwrap(), None);
+    assert!(
+        s.insert_setting_if_absent("demo_created", "1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.insert_setting_if_absent("demo_created", "2")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.setting("demo_created").await.unwrap().as_deref(),
+        Some("1")
+    );
+    s.set_setting("demo_created", "3").await.unwrap();
+    assert_eq!(
+        s.setting("demo_created").await.unwrap().as_deref(),
+        Some("3")
+    );
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_data_survives_reopen() {
+    let s = store().await;
+    let alice = user(&s, "alice").await;
+    s.migrate().await.unwrap();
+    let path = s.dir.join("plenum.db");
+    s.close().await;
+    let reopened = Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    reopened.migrate().await.unwrap();
+    assert_eq!(reopened.user_by_id(alice).await.unwrap().username, "alice");
+    assert_eq!(reopened.backend_name(), "sqlite");
+}
+
+#[tokio::test]
+async fn connect_rejects_unknown_urls() {
+    let cases = ["mysql://localhost/db", "", "postgres://localhost/db"];
+    for url in cases {
+        let got = Store::connect(url).await;
+        assert!(
+            matches!(
+                got,
+                Err(StoreError::InvalidUrl(_) | StoreError::UnsupportedBackend(_))
+            ),
+            "{url}: {got:?}"
+        );
+    }
+    let memory = Store::connect("sqlite::memory:").await.unwrap();
+    memory.migrate().await.unwrap();
+    assert_eq!(memory.count_users().await.unwrap(), 0);
+}
