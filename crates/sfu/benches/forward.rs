@@ -1,0 +1,380 @@
+//! Forwarding cost of the SFU, in process on a simulated clock.
+//!
+//! N participants per conference all publish audio (50 frames/s) and a VP8 camera
+//! (25 frames/s, 2 packets per frame) and view each other; str0m client `Rtc`s play the
+//! browsers. Only the time spent inside the `Sfu` (its `handle_*` calls, which include
+//! polling) is measured, with `std::time::Instant` around each call; the figure printed is
+//! that time divided by the packets the SFU sent to subscribers. The clients' own work
+//! (encrypting what they send, decrypting what they receive) is excluded, as a browser
+//! would do it.
+//!
+//! Run: `cargo bench -p plenum-sfu --bench forward` (add `-- quick` for a short run).
+
+use plenum_protocol::bridge::{
+    BridgeCommand, BridgeEvent, PublishedTrack, TrackSource, ViewedTile,
+};
+use plenum_protocol::{MeetingId, ParticipantId};
+use plenum_sfu::{Sfu, SfuConfig};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use str0m::format::Codec;
+use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+
+struct Client {
+    rtc: Rtc,
+    addr: SocketAddr,
+    timeout: Instant,
+}
+
+struct Peer {
+    conference: MeetingId,
+    id: ParticipantId,
+    publish: Client,
+    subscribe: Client,
+    audio: Mid,
+    video: Mid,
+    pending: Option<SdpPendingOffer>,
+}
+
+struct Bench {
+    sfu: Sfu,
+    sfu_addr: SocketAddr,
+    now: Instant,
+    peers: Vec<Peer>,
+    by_addr: HashMap<SocketAddr, (usize, bool)>,
+    net: VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>,
+    sfu_time: Duration,
+    sent_packets: u64,
+    received_frames: u64,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let sfu_addr: SocketAddr = "192.0.2.1:3478".parse().expect("literal address");
+        let sfu = Sfu::new(SfuConfig {
+            local_addrs: vec![sfu_addr],
+            socket_addr: sfu_addr,
+        })
+        .expect("valid config");
+        Bench {
+            sfu,
+            sfu_addr,
+            now: Instant::now(),
+            peers: vec![],
+            by_addr: HashMap::new(),
+            net: VecDeque::new(),
+            sfu_time: Duration::ZERO,
+            sent_packets: 0,
+            received_frames: 0,
+        }
+    }
+
+    fn timed<R>(&mut self, f: impl FnOnce(&mut Sfu, Instant) -> R) -> R {
+        let t = Instant::now();
+        let r = f(&mut self.sfu, self.now);
+        self.sfu_time += t.elapsed();
+        r
+    }
+
+    fn client(&mut self, idx: usize, publish: bool) -> Client {
+        let port = 10_000 + u16::try_from(idx * 2 + usize::from(publish)).expect("few peers");
+        let addr: SocketAddr = format!("198.51.100.7:{port}").parse().expect("address");
+        let mut rtc = Rtc::builder().build(self.now);
+        rtc.add_local_candidate(Candidate::host(addr, "udp").expect("host candidate"));
+        self.by_addr.insert(addr, (idx, publish));
+        Client {
+            rtc,
+            addr,
+            timeout: self.now,
+        }
+    }
+
+    fn join(&mut self, conference: MeetingId) {
+        let idx = self.peers.len();
+        let id = ParticipantId::random();
+        let mut publish = self.client(idx, true);
+        let subscribe = self.client(idx, false);
+        let mut api = publish.rtc.sdp_api();
+        let audio = api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+        let video = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        let (offer, pending) = api.apply().expect("changes");
+        self.peers.push(Peer {
+            conference,
+            id,
+            publish,
+            subscribe,
+            audio,
+            video,
+            pending: Some(pending),
+        });
+        self.timed(|s, now| {
+            s.handle_command(
+                BridgeCommand::AddParticipant {
+                    conference,
+                    participant: id,
+                },
+                now,
+            );
+            s.handle_command(
+                BridgeCommand::PublishOffer {
+                    conference,
+                    participant: id,
+                    sdp: offer.to_sdp_string(),
+                    tracks: vec![
+                        PublishedTrack {
+                            mid: audio.to_string(),
+                            source: TrackSource::Microphone,
+                        },
+                        PublishedTrack {
+                            mid: video.to_string(),
+                            source: TrackSource::Camera,
+                        },
+                    ],
+                },
+                now,
+            );
+        });
+        self.settle();
+    }
+
+    fn view_all(&mut self) {
+        for i in 0..self.peers.len() {
+            let me = &self.peers[i];
+            let tiles = self
+                .peers
+                .iter()
+                .filter(|p| p.conference == me.conference && p.id != me.id)
+                .map(|p| ViewedTile {
+                    participant_id: p.id,
+                    source: TrackSource::Camera,
+                    width: 640,
+                    height: 360,
+                })
+                .collect();
+            let cmd = BridgeCommand::View {
+                conference: me.conference,
+                participant: me.id,
+                tiles,
+            };
+            self.timed(|s, now| s.handle_command(cmd, now));
+        }
+        self.settle();
+    }
+
+    fn settle(&mut self) {
+        loop {
+            let mut busy = false;
+            loop {
+                let t = self.timed(|s, _| s.poll_transmit());
+                let Some(t) = t else { break };
+                self.sent_packets += 1;
+                self.net
+                    .push_back((self.sfu_addr, t.destination, t.contents));
+                busy = true;
+            }
+            while let Some(ev) = self.sfu.poll_event() {
+                self.on_event(ev.1);
+                busy = true;
+            }
+            for i in 0..self.peers.len() {
+                busy |= self.poll_client(i, true);
+                busy |= self.poll_client(i, false);
+            }
+            while let Some((src, dst, data)) = self.net.pop_front() {
+                busy = true;
+                if dst == self.sfu_addr {
+                    self.timed(|s, now| s.handle_datagram(src, dst, &data, now));
+                } else if let Some((i, publish)) = self.by_addr.get(&dst).copied() {
+                    let now = self.now;
+                    let c = self.peer_client(i, publish);
+                    let input = Input::Receive(
+                        now,
+                        Receive {
+                            proto: Protocol::Udp,
+                            source: src,
+                            destination: dst,
+                            contents: data.as_slice().try_into().expect("valid datagram"),
+                        },
+                    );
+                    c.rtc.handle_input(input).expect("client input");
+                    c.timeout = now;
+                }
+            }
+            if !busy {
+                return;
+            }
+        }
+    }
+
+    fn peer_client(&mut self, i: usize, publish: bool) -> &mut Client {
+        let p = &mut self.peers[i];
+        if publish {
+            &mut p.publish
+        } else {
+            &mut p.subscribe
+        }
+    }
+
+    fn poll_client(&mut self, i: usize, publish: bool) -> bool {
+        let now = self.now;
+        let mut busy = false;
+        loop {
+            let c = self.peer_client(i, publish);
+            if c.timeout > now {
+                return busy;
+            }
+            let addr = c.addr;
+            match c.rtc.poll_output().expect("client poll") {
+                Output::Timeout(t) => {
+                    if t <= now {
+                        c.rtc
+                            .handle_input(Input::Timeout(now))
+                            .expect("client timeout");
+                        continue;
+                    }
+                    c.timeout = t;
+                    return busy;
+                }
+                Output::Transmit(t) => {
+                    busy = true;
+                    self.net.push_back((addr, t.destination, t.contents.into()));
+                }
+                Output::Event(Event::MediaData(_)) => self.received_frames += 1,
+                Output::Event(_) => {}
+            }
+        }
+    }
+
+    fn on_event(&mut self, ev: BridgeEvent) {
+        match ev {
+            BridgeEvent::PublishAnswer { participant, sdp } => {
+                let p = self
+                    .peers
+                    .iter_mut()
+                    .find(|p| p.id == participant)
+                    .expect("peer");
+                let answer = SdpAnswer::from_sdp_string(&sdp).expect("answer");
+                let pending = p.pending.take().expect("pending offer");
+                p.publish
+                    .rtc
+                    .sdp_api()
+                    .accept_answer(pending, answer)
+                    .expect("accepted");
+                p.publish.timeout = self.now;
+            }
+            BridgeEvent::SubscribeOffer {
+                participant, sdp, ..
+            } => {
+                let p = self
+                    .peers
+                    .iter_mut()
+                    .find(|p| p.id == participant)
+                    .expect("peer");
+                let offer = SdpOffer::from_sdp_string(&sdp).expect("offer");
+                let answer = p
+                    .subscribe
+                    .rtc
+                    .sdp_api()
+                    .accept_offer(offer)
+                    .expect("answer");
+                p.subscribe.timeout = self.now;
+                let cmd = BridgeCommand::SubscribeAnswer {
+                    conference: p.conference,
+                    participant,
+                    sdp: answer.to_sdp_string(),
+                };
+                self.timed(|s, now| s.handle_command(cmd, now));
+            }
+            _ => {}
+        }
+    }
+
+    fn run(&mut self, d: Duration, frame_no: &mut u64) {
+        let end = self.now + d;
+        let step = Duration::from_millis(20);
+        while self.now < end {
+            self.now += step;
+            *frame_no += 1;
+            let ms = *frame_no * 20;
+            for p in &mut self.peers {
+                if !p.publish.rtc.is_connected() {
+                    continue;
+                }
+                let w = p.publish.rtc.writer(p.audio).expect("audio writer");
+                let pt = w
+                    .payload_params()
+                    .find(|x| x.spec().codec == Codec::Opus)
+                    .expect("opus")
+                    .pt();
+                w.audio_level(-30, true)
+                    .write(
+                        pt,
+                        self.now,
+                        MediaTime::new(ms * 48, Frequency::FORTY_EIGHT_KHZ),
+                        vec![7u8; 80],
+                    )
+                    .expect("audio write");
+                if frame_no.is_multiple_of(2) {
+                    let w = p.publish.rtc.writer(p.video).expect("video writer");
+                    let pt = w
+                        .payload_params()
+                        .find(|x| x.spec().codec == Codec::Vp8)
+                        .expect("vp8")
+                        .pt();
+                    let mut frame = vec![9u8; 1800];
+                    frame[0] = if *frame_no % 200 == 2 { 0x10 } else { 0x11 };
+                    w.write(
+                        pt,
+                        self.now,
+                        MediaTime::new(ms * 90, Frequency::NINETY_KHZ),
+                        frame,
+                    )
+                    .expect("video write");
+                }
+                p.publish.timeout = self.now;
+            }
+            if self.sfu.poll_timeout().is_some_and(|t| t <= self.now) {
+                self.timed(|s, now| s.handle_timeout(now));
+            }
+            self.settle();
+        }
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let media_secs = if quick { 2 } else { 10 };
+    println!("plenum-sfu forward benchmark ({media_secs} s of simulated media per case)");
+    println!(
+        "{:>12} {:>12} {:>14} {:>12} {:>16}",
+        "conferences", "per conf", "pkts out", "frames rx", "µs CPU / pkt"
+    );
+    for (conferences, per_conference) in [(1usize, 2usize), (1, 5), (4, 4)] {
+        let mut b = Bench::new();
+        for c in 0..conferences {
+            let m = MeetingId::random();
+            let _ = c;
+            for _ in 0..per_conference {
+                b.join(m);
+            }
+        }
+        b.view_all();
+        let mut frame_no = 0;
+        // Connection setup (ICE, DTLS) is not forwarding: warm up, then measure.
+        b.run(Duration::from_secs(2), &mut frame_no);
+        b.sfu_time = Duration::ZERO;
+        b.sent_packets = 0;
+        b.received_frames = 0;
+        b.run(Duration::from_secs(media_secs), &mut frame_no);
+        let per_packet = b.sfu_time.as_secs_f64() * 1e6 / (b.sent_packets.max(1) as f64);
+        println!(
+            "{:>12} {:>12} {:>14} {:>12} {:>16.2}",
+            conferences, per_conference, b.sent_packets, b.received_frames, per_packet
+        );
+        assert!(b.received_frames > 0, "nothing was forwarded");
+    }
+}

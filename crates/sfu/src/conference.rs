@@ -1,0 +1,1070 @@
+//! One conference: its participants, their two `Rtc`s each, and the forwarding between them.
+//!
+//! Everything here is owned by the conference and reached only through it, so no packet,
+//! track or event of one conference can reach another. The [`crate::Sfu`] hands inputs in
+//! and drains outputs; a panic in here unwinds to the `Sfu`, which drops this conference.
+//!
+//! Inside, work flows one way: an input goes to one `Rtc`; the conference polls the `Rtc`s it
+//! touched until they report a timeout ([`Conference::drive`]), collecting what must travel
+//! to other participants (media, keyframe requests, layer changes) in a queue; handling that
+//! queue writes into other `Rtc`s, which are polled in turn, until nothing is left.
+
+use crate::layer::{self, Quality};
+use crate::speaker::SpeakerDetector;
+use crate::timeline::Timeline;
+use crate::{Outputs, Transmit};
+use plenum_protocol::bridge::{
+    BridgeEvent, PublishedTrack, SubscribedTrack, TrackSource, ViewedTile,
+};
+use plenum_protocol::{MeetingId, ParticipantId};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use str0m::bwe::{Bitrate, BweKind};
+use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use str0m::config::CryptoProvider;
+use str0m::media::{
+    Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid,
+};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use tracing::{debug, trace, warn};
+
+/// How long an `Rtc` may stay without ICE (disconnected, or never connected after
+/// negotiation) before the participant's media counts as gone.
+pub const MEDIA_TIMEOUT: Duration = Duration::from_secs(30);
+/// Period of the conference's own bookkeeping: active speaker, media timeouts, retries of
+/// keyframe requests for pending layer switches.
+const TICK: Duration = Duration::from_millis(100);
+/// At most one keyframe request per published layer in this interval: a keyframe costs the
+/// publisher a burst of bits, and many subscribers asking at once need only one.
+const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(300);
+/// The bandwidth estimate a subscriber starts with: enough for a full layer and audio, so a
+/// good link starts sharp; the estimator steps it down as soon as the link says otherwise.
+const INITIAL_ESTIMATE: Bitrate = Bitrate::kbps(2_000);
+/// What each forwarded audio track is assumed to take from a subscriber's budget.
+const AUDIO_RESERVE_BPS: u64 = 50_000;
+
+/// Which of a participant's two connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Side {
+    /// The browser offers its tracks; we receive.
+    Publish = 0,
+    /// We offer the conference's tracks; we send.
+    Subscribe = 1,
+}
+
+const SIDES: [Side; 2] = [Side::Publish, Side::Subscribe];
+
+/// What a conference needs from the `Sfu` to build `Rtc`s.
+#[derive(Debug)]
+pub(crate) struct RtcFactory {
+    pub(crate) candidates: Vec<Candidate>,
+    pub(crate) crypto: Arc<CryptoProvider>,
+}
+
+impl RtcFactory {
+    fn build(&self, side: Side, now: Instant) -> Rtc {
+        let mut config = Rtc::builder()
+            .set_ice_lite(true)
+            .set_crypto_provider(self.crypto.clone());
+        if side == Side::Subscribe {
+            config = config.enable_bwe(Some(INITIAL_ESTIMATE));
+        }
+        let mut rtc = config.build(now);
+        for c in &self.candidates {
+            rtc.add_local_candidate(c.clone());
+        }
+        rtc
+    }
+}
+
+/// A track a participant publishes.
+#[derive(Debug)]
+struct PubTrack {
+    mid: Mid,
+    source: TrackSource,
+    /// Simulcast layers, low → high; empty without simulcast.
+    layers: Vec<Rid>,
+    /// Layers the publisher currently does not send (str0m's `StreamPaused`).
+    paused: Vec<Rid>,
+    /// When a keyframe was last requested, per layer.
+    keyframe_requested: Vec<(Option<Rid>, Instant)>,
+}
+
+/// A remote track offered to a subscriber: one sendonly m-line of its subscribe `Rtc`.
+#[derive(Debug)]
+struct OutTrack {
+    mid: Mid,
+    /// False until the subscriber's answer covering this m-line arrived.
+    open: bool,
+    /// Whether the subscriber's latest View shows this video (always true for audio).
+    viewed: bool,
+    /// The layer being forwarded (`None` also for tracks without simulcast).
+    current: Option<Rid>,
+    /// The layer selection wants; forwarding moves to it at its next keyframe.
+    target: Option<Rid>,
+    /// Whether forwarding of `current` has started (video waits for a keyframe).
+    synced: bool,
+    timeline: Timeline,
+}
+
+type TrackKey = (ParticipantId, TrackSource);
+
+#[derive(Debug)]
+struct PendingSubscribe {
+    offer: SdpPendingOffer,
+    /// Tracks this offer stops, restored if the answer is refused.
+    stopped: Vec<(TrackKey, OutTrack)>,
+}
+
+#[derive(Debug)]
+struct RtcSlot {
+    rtc: Rtc,
+    /// Needs polling: an input or API call may have produced output.
+    dirty: bool,
+    timeout: Option<Instant>,
+    /// Since when ICE is down; set at negotiation too, cleared when connected.
+    down_since: Option<Instant>,
+}
+
+impl RtcSlot {
+    fn new(rtc: Rtc) -> Self {
+        RtcSlot {
+            rtc,
+            dirty: true,
+            timeout: None,
+            down_since: None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Participant {
+    rtcs: [RtcSlot; 2],
+    /// Media connection gone; reported once, nothing more is sent or polled.
+    failed: bool,
+    published: Vec<PubTrack>,
+    audio_allowed: bool,
+    /// Tiles of the latest View; `None` before the first one.
+    view: Option<BTreeMap<TrackKey, (u32, u32)>>,
+    outs: BTreeMap<TrackKey, OutTrack>,
+    pending: Option<PendingSubscribe>,
+    /// The set of remote tracks changed while an offer was outstanding.
+    renegotiate: bool,
+    estimate_bps: Option<u64>,
+}
+
+impl Participant {
+    fn new(factory: &RtcFactory, now: Instant) -> Self {
+        Participant {
+            rtcs: [
+                RtcSlot::new(factory.build(Side::Publish, now)),
+                RtcSlot::new(factory.build(Side::Subscribe, now)),
+            ],
+            failed: false,
+            published: Vec::new(),
+            audio_allowed: true,
+            view: None,
+            outs: BTreeMap::new(),
+            pending: None,
+            renegotiate: false,
+            estimate_bps: None,
+        }
+    }
+
+    fn slot(&mut self, side: Side) -> &mut RtcSlot {
+        &mut self.rtcs[side as usize]
+    }
+
+    fn track_by_mid(&self, mid: Mid) -> Option<&PubTrack> {
+        self.published.iter().find(|t| t.mid == mid)
+    }
+
+    fn track_by_source(&self, source: TrackSource) -> Option<&PubTrack> {
+        self.published.iter().find(|t| t.source == source)
+    }
+
+    fn viewed_tile(&self, key: &TrackKey) -> Option<(u32, u32)> {
+        self.view.as_ref().and_then(|v| v.get(key).copied())
+    }
+}
+
+/// Work that crosses from one participant to others.
+// MediaData is large, but boxing it would allocate per frame; the queue holds items only
+// for the duration of one drive.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Propagated {
+    Media(ParticipantId, MediaData),
+    /// A subscriber's decoder asks for a keyframe on one of its m-lines.
+    KeyframeRequest(ParticipantId, KeyframeRequest),
+    /// A subscriber's bandwidth or a publisher's layers changed: choose layers again.
+    Reselect(Option<ParticipantId>),
+}
+
+/// A failed command, reported as `BridgeEvent::Error`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CommandError {
+    #[error("invalid SDP: {0}")]
+    InvalidSdp(String),
+    #[error("{0}")]
+    InvalidState(&'static str),
+}
+
+impl CommandError {
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            CommandError::InvalidSdp(_) => "invalid_sdp",
+            CommandError::InvalidState(_) => "invalid_state",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Conference {
+    id: MeetingId,
+    participants: BTreeMap<ParticipantId, Participant>,
+    speaker: SpeakerDetector,
+    queue: VecDeque<Propagated>,
+    next_tick: Instant,
+    timeout: Option<Instant>,
+}
+
+impl Conference {
+    pub(crate) fn new(id: MeetingId, now: Instant) -> Self {
+        Conference {
+            id,
+            participants: BTreeMap::new(),
+            speaker: SpeakerDetector::default(),
+            queue: VecDeque::new(),
+            next_tick: now + TICK,
+            timeout: None,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.participants.is_empty()
+    }
+
+    /// When [`Conference::handle_timeout`] wants to be called next.
+    pub(crate) fn timeout(&self) -> Option<Instant> {
+        self.timeout
+    }
+
+    /// Which participant's `Rtc` claims this datagram (slow path: first datagram of an
+    /// address, decided by STUN credentials).
+    pub(crate) fn acceptor(&self, input: &Input) -> Option<(ParticipantId, Side)> {
+        self.participants
+            .iter()
+            .filter(|(_, p)| !p.failed)
+            .find_map(|(id, p)| {
+                SIDES
+                    .into_iter()
+                    .find(|s| p.rtcs[*s as usize].rtc.accepts(input))
+                    .map(|s| (*id, s))
+            })
+    }
+
+    /// Whether that `Rtc` claims the datagram (checks a cached route on STUN).
+    pub(crate) fn accepts(&self, participant: ParticipantId, side: Side, input: &Input) -> bool {
+        self.participants
+            .get(&participant)
+            .is_some_and(|p| !p.failed && p.rtcs[side as usize].rtc.accepts(input))
+    }
+
+    pub(crate) fn add_participant(
+        &mut self,
+        id: ParticipantId,
+        factory: &RtcFactory,
+        now: Instant,
+        out: &mut Outputs,
+    ) -> Result<(), CommandError> {
+        if self.participants.contains_key(&id) {
+            return Err(CommandError::InvalidState("participant already added"));
+        }
+        self.participants.insert(id, Participant::new(factory, now));
+        // Offer the newcomer what the others already publish.
+        self.negotiate(id, now, out);
+        self.drive(now, out);
+        Ok(())
+    }
+
+    pub(crate) fn remove_participant(
+        &mut self,
+        id: ParticipantId,
+        now: Instant,
+        out: &mut Outputs,
+    ) {
+        let Some(mut p) = self.participants.remove(&id) else {
+            debug!(participant = %id, "remove of unknown participant ignored");
+            return;
+        };
+        for slot in &mut p.rtcs {
+            slot.rtc.disconnect();
+        }
+        self.speaker.remove(id);
+        let had_tracks = !p.published.is_empty();
+        drop(p);
+        if had_tracks {
+            self.negotiate_all(now, out);
+        }
+        self.drive(now, out);
+    }
+
+    pub(crate) fn close(&mut self) {
+        for p in self.participants.values_mut() {
+            for slot in &mut p.rtcs {
+                slot.rtc.disconnect();
+            }
+        }
+        self.participants.clear();
+    }
+
+    pub(crate) fn publish_offer(
+        &mut self,
+        id: ParticipantId,
+        sdp: &str,
+        tracks: &[PublishedTrack],
+        now: Instant,
+        out: &mut Outputs,
+    ) -> Result<(), CommandError> {
+        let p = self.live_participant(id)?;
+        for (i, t) in tracks.iter().enumerate() {
+            if tracks[..i]
+                .iter()
+                .any(|o| o.mid == t.mid || o.source == t.source)
+            {
+                return Err(CommandError::InvalidSdp(format!(
+                    "tracks list names mid {} or source {:?} twice",
+                    t.mid, t.source
+                )));
+            }
+        }
+        let offer =
+            SdpOffer::from_sdp_string(sdp).map_err(|e| CommandError::InvalidSdp(e.to_string()))?;
+        let slot = p.slot(Side::Publish);
+        let answer = slot
+            .rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .map_err(|e| CommandError::InvalidSdp(e.to_string()))?;
+        slot.dirty = true;
+        slot.down_since.get_or_insert(now);
+
+        let mut published = Vec::with_capacity(tracks.len());
+        let mut problems = Vec::new();
+        for t in tracks {
+            let mid = Mid::from(t.mid.as_str());
+            let Some(media) = p.rtcs[Side::Publish as usize].rtc.media(mid) else {
+                problems.push(format!("mid {} is not in the offer", t.mid));
+                continue;
+            };
+            let is_video = media.kind() == MediaKind::Video;
+            if is_video != t.source.is_video() {
+                problems.push(format!("mid {} is not {:?}", t.mid, t.source));
+                continue;
+            }
+            if !media.direction().is_receiving() {
+                // The browser stopped this transceiver: the track is gone.
+                continue;
+            }
+            let mut layers = match media.rids_rx() {
+                str0m::media::Rids::Specific(r) if is_video => r.clone(),
+                _ => Vec::new(),
+            };
+            layer::order_layers(&mut layers);
+            let old = p.published.iter().find(|o| o.mid == mid);
+            published.push(PubTrack {
+                mid,
+                source: t.source,
+                layers,
+                paused: old.map(|o| o.paused.clone()).unwrap_or_default(),
+                keyframe_requested: Vec::new(),
+            });
+        }
+        let before: BTreeSet<TrackSource> = p.published.iter().map(|t| t.source).collect();
+        let after: BTreeSet<TrackSource> = published.iter().map(|t| t.source).collect();
+        p.published = published;
+        if !after.contains(&TrackSource::Microphone) {
+            self.speaker.remove(id);
+        }
+
+        out.event(
+            self.id,
+            BridgeEvent::PublishAnswer {
+                participant: id,
+                sdp: answer.to_sdp_string(),
+            },
+        );
+        for message in problems {
+            out.event(
+                self.id,
+                BridgeEvent::Error {
+                    participant: id,
+                    code: "invalid_sdp".to_owned(),
+                    message,
+                },
+            );
+        }
+        if before != after {
+            self.negotiate_all(now, out);
+        }
+        self.queue.push_back(Propagated::Reselect(None));
+        self.drive(now, out);
+        Ok(())
+    }
+
+    pub(crate) fn subscribe_answer(
+        &mut self,
+        id: ParticipantId,
+        sdp: &str,
+        now: Instant,
+        out: &mut Outputs,
+    ) -> Result<(), CommandError> {
+        let p = self.live_participant(id)?;
+        let Some(pending) = p.pending.take() else {
+            return Err(CommandError::InvalidState(
+                "no subscribe offer is outstanding",
+            ));
+        };
+        let result = SdpAnswer::from_sdp_string(sdp)
+            .map_err(|e| CommandError::InvalidSdp(e.to_string()))
+            .and_then(|answer| {
+                p.rtcs[Side::Subscribe as usize]
+                    .rtc
+                    .sdp_api()
+                    .accept_answer(pending.offer, answer)
+                    .map_err(|e| CommandError::InvalidSdp(e.to_string()))
+            });
+        let slot = p.slot(Side::Subscribe);
+        slot.dirty = true;
+        if let Err(e) = result {
+            // The offer is void: forget the m-lines it added, keep the ones it stopped, and
+            // offer again so the subscriber is not left without media.
+            p.outs.retain(|_, o| o.open);
+            p.outs.extend(pending.stopped);
+            p.renegotiate = true;
+            self.negotiate(id, now, out);
+            self.drive(now, out);
+            return Err(e);
+        }
+        slot.down_since.get_or_insert(now);
+        for o in p.outs.values_mut() {
+            o.open = true;
+        }
+        if std::mem::take(&mut p.renegotiate) {
+            self.negotiate(id, now, out);
+        }
+        self.queue.push_back(Propagated::Reselect(Some(id)));
+        self.drive(now, out);
+        Ok(())
+    }
+
+    pub(crate) fn view(
+        &mut self,
+        id: ParticipantId,
+        tiles: &[ViewedTile],
+        now: Instant,
+        out: &mut Outputs,
+    ) -> Result<(), CommandError> {
+        let p = self.live_participant(id)?;
+        let view: BTreeMap<TrackKey, (u32, u32)> = tiles
+            .iter()
+            .filter(|t| t.source.is_video())
+            .map(|t| ((t.participant_id, t.source), (t.width, t.height)))
+            .collect();
+        for (key, o) in p.outs.iter_mut() {
+            if !key.1.is_video() {
+                continue;
+            }
+            let viewed = view.contains_key(key);
+            if o.viewed && !viewed {
+                o.current = None;
+                o.target = None;
+                o.synced = false;
+            }
+            o.viewed = viewed;
+        }
+        p.view = Some(view);
+        self.queue.push_back(Propagated::Reselect(Some(id)));
+        self.drive(now, out);
+        Ok(())
+    }
+
+    pub(crate) fn set_audio_allowed(
+        &mut self,
+        id: ParticipantId,
+        allowed: bool,
+        now: Instant,
+        out: &mut Outputs,
+    ) -> Result<(), CommandError> {
+        let p = self.live_participant(id)?;
+        p.audio_allowed = allowed;
+        if !allowed {
+            self.speaker.remove(id);
+        }
+        self.drive(now, out);
+        Ok(())
+    }
+
+    /// A datagram for the given participant's `Rtc`.
+    pub(crate) fn handle_input(
+        &mut self,
+        id: ParticipantId,
+        side: Side,
+        input: Input,
+        now: Instant,
+        out: &mut Outputs,
+    ) {
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        if p.failed {
+            return;
+        }
+        let slot = p.slot(side);
+        if let Err(e) = slot.rtc.handle_input(input) {
+            // str0m reports broken input (bad DTLS, SRTP, STUN) as errors; one bad datagram
+            // must not end the connection.
+            debug!(participant = %id, ?side, "datagram refused: {e}");
+        }
+        slot.dirty = true;
+        self.drive(now, out);
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Instant, out: &mut Outputs) {
+        for p in self.participants.values_mut().filter(|p| !p.failed) {
+            for slot in &mut p.rtcs {
+                if slot.timeout.is_some_and(|t| t <= now) {
+                    if let Err(e) = slot.rtc.handle_input(Input::Timeout(now)) {
+                        debug!("timeout handling failed: {e}");
+                    }
+                    slot.dirty = true;
+                }
+            }
+        }
+        if self.next_tick <= now {
+            self.next_tick = now + TICK;
+            self.tick(now, out);
+        }
+        self.drive(now, out);
+    }
+
+    fn live_participant(&mut self, id: ParticipantId) -> Result<&mut Participant, CommandError> {
+        match self.participants.get_mut(&id) {
+            None => Err(CommandError::InvalidState("unknown participant")),
+            Some(p) if p.failed => Err(CommandError::InvalidState("media connection is gone")),
+            Some(p) => Ok(p),
+        }
+    }
+
+    /// Periodic bookkeeping.
+    fn tick(&mut self, now: Instant, out: &mut Outputs) {
+        if let Some(speaker) = self.speaker.poll(now) {
+            out.event(
+                self.id,
+                BridgeEvent::ActiveSpeaker {
+                    participant: speaker,
+                },
+            );
+        }
+        let ids: Vec<ParticipantId> = self.participants.keys().copied().collect();
+        for id in ids {
+            let Some(p) = self.participants.get_mut(&id) else {
+                continue;
+            };
+            if p.failed {
+                continue;
+            }
+            let timed_out = p.rtcs.iter().any(|s| {
+                !s.rtc.is_alive() || s.down_since.is_some_and(|t| now >= t + MEDIA_TIMEOUT)
+            });
+            if timed_out {
+                self.fail(id, out);
+                continue;
+            }
+            // Layer switches whose keyframe has not come yet: ask again (throttled).
+            let retries: Vec<(TrackKey, Option<Rid>)> = p
+                .outs
+                .iter()
+                .filter(|(k, o)| {
+                    k.1.is_video() && o.open && o.viewed && (!o.synced || o.current != o.target)
+                })
+                .map(|(k, o)| (*k, o.target))
+                .collect();
+            for (key, rid) in retries {
+                self.request_keyframe(key, rid, KeyframeRequestKind::Pli, now);
+            }
+        }
+    }
+
+    fn fail(&mut self, id: ParticipantId, out: &mut Outputs) {
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        if p.failed {
+            return;
+        }
+        p.failed = true;
+        for slot in &mut p.rtcs {
+            slot.rtc.disconnect();
+            slot.timeout = None;
+        }
+        self.speaker.remove(id);
+        out.event(self.id, BridgeEvent::MediaDisconnected { participant: id });
+    }
+
+    /// Renegotiates every participant's subscriptions (remote tracks appeared or went).
+    fn negotiate_all(&mut self, now: Instant, out: &mut Outputs) {
+        let ids: Vec<ParticipantId> = self.participants.keys().copied().collect();
+        for id in ids {
+            self.negotiate(id, now, out);
+        }
+    }
+
+    /// Brings a subscriber's m-lines in line with the conference's tracks, offering the
+    /// change; with an offer outstanding, only notes that another one is due.
+    fn negotiate(&mut self, id: ParticipantId, now: Instant, out: &mut Outputs) {
+        let wanted: Vec<(TrackKey, MediaKind)> = self
+            .participants
+            .iter()
+            .filter(|(pid, _)| **pid != id)
+            .flat_map(|(pid, p)| {
+                p.published.iter().map(move |t| {
+                    let kind = if t.source.is_video() {
+                        MediaKind::Video
+                    } else {
+                        MediaKind::Audio
+                    };
+                    ((*pid, t.source), kind)
+                })
+            })
+            .collect();
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        if p.failed {
+            return;
+        }
+        if p.pending.is_some() {
+            p.renegotiate = true;
+            return;
+        }
+        let mut stopped = Vec::new();
+        let mut added = Vec::new();
+        let rtc = &mut p.rtcs[Side::Subscribe as usize].rtc;
+        let mut api = rtc.sdp_api();
+        let gone: Vec<TrackKey> = p
+            .outs
+            .keys()
+            .filter(|k| !wanted.iter().any(|(w, _)| w == *k))
+            .copied()
+            .collect();
+        for key in gone {
+            if let Some(o) = p.outs.remove(&key) {
+                api.stop_media(o.mid);
+                stopped.push((key, o));
+            }
+        }
+        for (key, kind) in &wanted {
+            if p.outs.contains_key(key) {
+                continue;
+            }
+            // The msid names the publisher and the source, which helps when reading
+            // browser internals; the signaled `tracks` list is the contract.
+            let mid = api.add_media(
+                *kind,
+                Direction::SendOnly,
+                Some(key.0.to_string()),
+                Some(format!("{:?}", key.1).to_lowercase()),
+                None,
+            );
+            added.push((*key, mid, *kind));
+        }
+        if !api.has_changes() {
+            return;
+        }
+        let Some((offer, pending)) = api.apply() else {
+            return;
+        };
+        for (key, mid, kind) in added {
+            let video = kind == MediaKind::Video;
+            let viewed = !video || p.viewed_tile(&key).is_some();
+            p.outs.insert(
+                key,
+                OutTrack {
+                    mid,
+                    open: false,
+                    viewed,
+                    current: None,
+                    target: None,
+                    // Audio needs no keyframe to start.
+                    synced: !video,
+                    timeline: Timeline::default(),
+                },
+            );
+        }
+        p.pending = Some(PendingSubscribe {
+            offer: pending,
+            stopped,
+        });
+        let slot = p.slot(Side::Subscribe);
+        slot.dirty = true;
+        let tracks = p
+            .outs
+            .iter()
+            .map(|(key, o)| SubscribedTrack {
+                mid: o.mid.to_string(),
+                participant_id: key.0,
+                source: key.1,
+            })
+            .collect();
+        debug!(participant = %id, "subscribe offer");
+        out.event(
+            self.id,
+            BridgeEvent::SubscribeOffer {
+                participant: id,
+                sdp: offer.to_sdp_string(),
+                tracks,
+            },
+        );
+        let _ = now;
+    }
+
+    /// Polls touched `Rtc`s and handles what they produce until everything is quiet.
+    fn drive(&mut self, now: Instant, out: &mut Outputs) {
+        loop {
+            let mut failed = Vec::new();
+            for (id, p) in self.participants.iter_mut() {
+                if p.failed {
+                    continue;
+                }
+                for side in SIDES {
+                    if p.rtcs[side as usize].dirty
+                        && !poll_rtc(*id, p, side, now, out, &mut self.queue)
+                    {
+                        failed.push(*id);
+                    }
+                }
+            }
+            for id in failed {
+                self.fail(id, out);
+            }
+            if self.queue.is_empty() {
+                break;
+            }
+            while let Some(item) = self.queue.pop_front() {
+                match item {
+                    Propagated::Media(from, data) => self.forward(from, data, now),
+                    Propagated::KeyframeRequest(from, req) => {
+                        self.keyframe_request_from(from, req, now)
+                    }
+                    Propagated::Reselect(Some(id)) => self.select_layers(id, now),
+                    Propagated::Reselect(None) => {
+                        let ids: Vec<ParticipantId> = self.participants.keys().copied().collect();
+                        for id in ids {
+                            self.select_layers(id, now);
+                        }
+                    }
+                }
+            }
+        }
+        self.timeout = self
+            .participants
+            .values()
+            .filter(|p| !p.failed)
+            .flat_map(|p| p.rtcs.iter().filter_map(|s| s.timeout))
+            .chain(std::iter::once(self.next_tick))
+            .min();
+    }
+
+    /// The hot path: one frame of a publisher to every subscriber that should get it.
+    fn forward(&mut self, from: ParticipantId, data: MediaData, now: Instant) {
+        let Some(publisher) = self.participants.get(&from) else {
+            return;
+        };
+        let Some(track) = publisher.track_by_mid(data.mid) else {
+            trace!("media for an unannounced mid dropped");
+            return;
+        };
+        let source = track.source;
+        if source == TrackSource::Microphone {
+            if !publisher.audio_allowed {
+                return;
+            }
+            if let Some(level) = data.ext_vals.audio_level {
+                self.speaker.handle_level(from, level, now);
+            }
+        } else if !data.contiguous {
+            // Frames were lost on the way in: every subscriber's decoder needs a keyframe.
+            self.request_keyframe((from, source), data.rid, KeyframeRequestKind::Pli, now);
+        }
+        let is_keyframe = source.is_video() && data.is_keyframe();
+        let key = (from, source);
+        for (sid, sub) in self.participants.iter_mut() {
+            if *sid == from || sub.failed {
+                continue;
+            }
+            let Some(o) = sub.outs.get_mut(&key) else {
+                continue;
+            };
+            if !o.open || !o.viewed {
+                continue;
+            }
+            if is_keyframe && data.rid == o.target && (!o.synced || o.current != o.target) {
+                // Switch (or start) at this keyframe of the wanted layer.
+                o.current = o.target;
+                o.synced = true;
+                o.timeline.rebase(data.time, data.network_time);
+            }
+            if !o.synced || data.rid != o.current {
+                continue;
+            }
+            let slot = &mut sub.rtcs[Side::Subscribe as usize];
+            let Some(writer) = slot.rtc.writer(o.mid) else {
+                continue;
+            };
+            let Some(pt) = writer.match_params(data.params) else {
+                trace!("subscriber has no matching codec; frame dropped");
+                continue;
+            };
+            let writer = match data.ext_vals.audio_level {
+                Some(level) => {
+                    writer.audio_level(level, data.ext_vals.voice_activity.unwrap_or(false))
+                }
+                None => writer,
+            };
+            let time = o.timeline.map(data.time, data.network_time);
+            if let Err(e) = writer.write(pt, data.network_time, time, data.data.clone()) {
+                debug!(subscriber = %sid, "write failed: {e}");
+            }
+            slot.dirty = true;
+        }
+    }
+
+    /// A subscriber asked for a keyframe: pass it to the publisher, for the layer this
+    /// subscriber gets.
+    fn keyframe_request_from(&mut self, from: ParticipantId, req: KeyframeRequest, now: Instant) {
+        let Some(sub) = self.participants.get(&from) else {
+            return;
+        };
+        let Some((key, o)) = sub.outs.iter().find(|(_, o)| o.mid == req.mid) else {
+            return;
+        };
+        let rid = if o.synced { o.current } else { o.target };
+        let key = *key;
+        self.request_keyframe(key, rid, req.kind, now);
+    }
+
+    fn request_keyframe(
+        &mut self,
+        (publisher, source): TrackKey,
+        rid: Option<Rid>,
+        kind: KeyframeRequestKind,
+        now: Instant,
+    ) {
+        let Some(p) = self.participants.get_mut(&publisher) else {
+            return;
+        };
+        if p.failed {
+            return;
+        }
+        let Some(track) = p.published.iter_mut().find(|t| t.source == source) else {
+            return;
+        };
+        if let Some((_, at)) = track.keyframe_requested.iter_mut().find(|(r, _)| *r == rid) {
+            if now < *at + KEYFRAME_REQUEST_INTERVAL {
+                return;
+            }
+            *at = now;
+        } else {
+            track.keyframe_requested.push((rid, now));
+        }
+        let mid = track.mid;
+        let slot = p.slot(Side::Publish);
+        let Some(mut writer) = slot.rtc.writer(mid) else {
+            return;
+        };
+        let kind = if writer.is_request_keyframe_possible(kind) {
+            kind
+        } else {
+            KeyframeRequestKind::Fir
+        };
+        if let Err(e) = writer.request_keyframe(rid, kind) {
+            // Typically: the layer has not sent a packet yet, so it has no stream.
+            debug!(participant = %publisher, ?rid, "keyframe request not sent: {e}");
+        }
+        slot.dirty = true;
+    }
+
+    /// Chooses the simulcast layer of every video a subscriber views, from tile sizes and
+    /// its bandwidth estimate; starts switches by asking for a keyframe of the new layer.
+    fn select_layers(&mut self, id: ParticipantId, now: Instant) {
+        let Some(sub) = self.participants.get(&id) else {
+            return;
+        };
+        if sub.failed {
+            return;
+        }
+        let mut keys: Vec<TrackKey> = Vec::new();
+        let mut layers: Vec<Vec<Rid>> = Vec::new();
+        let mut wants: Vec<Quality> = Vec::new();
+        let mut audio = 0u64;
+        let mut fixed_video: Vec<TrackKey> = Vec::new();
+        for (key, o) in &sub.outs {
+            if !key.1.is_video() {
+                audio += 1;
+                continue;
+            }
+            if !o.open || !o.viewed {
+                continue;
+            }
+            let Some(track) = self
+                .participants
+                .get(&key.0)
+                .and_then(|p| p.track_by_source(key.1))
+            else {
+                continue;
+            };
+            if track.layers.is_empty() {
+                fixed_video.push(*key);
+                continue;
+            }
+            let Some((w, h)) = sub.viewed_tile(key) else {
+                continue;
+            };
+            // Layers the publisher pauses (its own congestion) cannot be switched to.
+            let live: Vec<Rid> = track
+                .layers
+                .iter()
+                .filter(|r| !track.paused.contains(r))
+                .copied()
+                .collect();
+            keys.push(*key);
+            layers.push(if live.is_empty() {
+                track.layers.clone()
+            } else {
+                live
+            });
+            wants.push(layer::quality_for_tile(w, h));
+        }
+        let budget = sub
+            .estimate_bps
+            .map(|e| e.saturating_sub(audio * AUDIO_RESERVE_BPS));
+        let mut got = vec![Quality::Low; wants.len()];
+        layer::allocate(budget, &wants, &mut got);
+
+        let mut requests = Vec::new();
+        let Some(sub) = self.participants.get_mut(&id) else {
+            return;
+        };
+        for ((key, layers), quality) in keys.iter().zip(&layers).zip(&got) {
+            let Some(o) = sub.outs.get_mut(key) else {
+                continue;
+            };
+            let rid = layer::pick_rid(layers, *quality);
+            if o.target != rid {
+                debug!(subscriber = %id, publisher = %key.0, ?rid, "layer target");
+                o.target = rid;
+            }
+            if !o.synced || o.current != o.target {
+                requests.push((*key, rid));
+            }
+        }
+        for key in fixed_video {
+            if let Some(o) = sub.outs.get_mut(&key)
+                && !o.synced
+            {
+                requests.push((key, None));
+            }
+        }
+        for (key, rid) in requests {
+            self.request_keyframe(key, rid, KeyframeRequestKind::Pli, now);
+        }
+    }
+}
+
+/// Polls one `Rtc` until it reports its next timeout. Returns false when the `Rtc` failed.
+fn poll_rtc(
+    id: ParticipantId,
+    p: &mut Participant,
+    side: Side,
+    now: Instant,
+    out: &mut Outputs,
+    queue: &mut VecDeque<Propagated>,
+) -> bool {
+    let slot = &mut p.rtcs[side as usize];
+    slot.dirty = false;
+    loop {
+        if !slot.rtc.is_alive() {
+            return false;
+        }
+        let output = match slot.rtc.poll_output() {
+            Ok(o) => o,
+            Err(e) => {
+                warn!(participant = %id, ?side, "rtc failed: {e}");
+                return false;
+            }
+        };
+        let event = match output {
+            Output::Timeout(t) => {
+                slot.timeout = Some(t);
+                return true;
+            }
+            Output::Transmit(t) => {
+                out.transmits.push_back(Transmit {
+                    destination: t.destination,
+                    contents: t.contents.into(),
+                });
+                continue;
+            }
+            Output::Event(e) => e,
+        };
+        match event {
+            Event::IceConnectionStateChange(state) => match state {
+                IceConnectionState::Disconnected => {
+                    slot.down_since.get_or_insert(now);
+                }
+                IceConnectionState::Connected | IceConnectionState::Completed => {
+                    slot.down_since = None;
+                }
+                _ => {}
+            },
+            Event::Closed => return false,
+            Event::MediaData(data) if side == Side::Publish => {
+                queue.push_back(Propagated::Media(id, data));
+            }
+            Event::StreamPaused(s) if side == Side::Publish => {
+                if let Some(track) = p.published.iter_mut().find(|t| t.mid == s.mid)
+                    && let Some(rid) = s.rid
+                {
+                    track.paused.retain(|r| *r != rid);
+                    if s.paused {
+                        track.paused.push(rid);
+                    }
+                    queue.push_back(Propagated::Reselect(None));
+                }
+            }
+            Event::KeyframeRequest(req) if side == Side::Subscribe => {
+                queue.push_back(Propagated::KeyframeRequest(id, req));
+            }
+            Event::EgressBitrateEstimate(BweKind::Twcc { estimate, .. })
+                if side == Side::Subscribe =>
+            {
+                let bps = estimate.as_u64();
+                let changed = p.estimate_bps.is_none_or(|old| crosses_layer(old, bps));
+                p.estimate_bps = Some(bps);
+                if changed {
+                    queue.push_back(Propagated::Reselect(Some(id)));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether a new bandwidth estimate differs enough from the last one to choose layers
+/// again: estimates move a little all the time, and small moves change no layer.
+fn crosses_layer(old_bps: u64, new_bps: u64) -> bool {
+    new_bps.abs_diff(old_bps).saturating_mul(10) > old_bps
+}

@@ -1,0 +1,439 @@
+//! Behaviour of the SFU against real str0m client `Rtc`s, in process, on a simulated clock.
+
+// The harness is test code outside `#[test]` functions: a failed unwrap there is a failed
+// test, as clippy.toml already allows inside them.
+#![allow(clippy::unwrap_used)]
+
+mod harness;
+
+use harness::{Publish, World, assert_continuous, meeting};
+use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, TrackSource};
+use std::time::Duration;
+
+const SEC: Duration = Duration::from_secs(1);
+
+#[test]
+fn two_publishers_receive_each_other() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let b = w.join(m, Publish::AV);
+    w.view(a, &[(b, 640, 360)]);
+    w.view(b, &[(a, 640, 360)]);
+    w.run(3 * SEC);
+
+    for (rx, tx) in [(a, b), (b, a)] {
+        let from = w.participants[tx].id;
+        let p = &w.participants[rx];
+        let audio = p.count_from(from, TrackSource::Microphone);
+        let video = p.count_from(from, TrackSource::Camera);
+        // 3 s of 50 audio and 25 video frames per second, less connection setup.
+        assert!(audio > 100, "participant {rx} got {audio} audio frames");
+        assert!(video > 40, "participant {rx} got {video} video frames");
+        assert_continuous(&p.from(from, TrackSource::Camera));
+        assert_continuous(&p.from(from, TrackSource::Microphone));
+        // Nobody receives their own media.
+        assert_eq!(p.count_from(p.id, TrackSource::Microphone), 0);
+    }
+    // Audio levels travel with the audio.
+    let from = w.participants[a].id;
+    let levels: Vec<_> = w.participants[b]
+        .from(from, TrackSource::Microphone)
+        .iter()
+        .map(|r| r.audio_level)
+        .collect();
+    assert!(levels.iter().all(|l| *l == Some(-30)), "{levels:?}");
+}
+
+#[test]
+fn simulcast_layer_follows_view_with_continuous_stream() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let pubr = w.join(m, Publish::AV_SIMULCAST);
+    let sub = w.join(m, Publish::NOTHING);
+    let from = w.participants[pubr].id;
+
+    // A thumbnail gets the quarter layer only.
+    w.view(sub, &[(pubr, 320, 180)]);
+    w.run(2 * SEC);
+    let tags: Vec<u8> = w.participants[sub]
+        .from(from, TrackSource::Camera)
+        .iter()
+        .map(|r| r.tag)
+        .collect();
+    assert!(tags.len() > 20, "got {} frames", tags.len());
+    assert!(tags.iter().all(|t| *t == b'q'), "small tile got {:?}", tags);
+    let first = &w.participants[sub].from(from, TrackSource::Camera)[0];
+    assert!(first.keyframe, "forwarding must start at a keyframe");
+
+    // Enlarged: the full layer after its keyframe, without a gap in the stream.
+    let before = w.participants[sub].count_from(from, TrackSource::Camera);
+    let requests_before = w.participants[pubr].keyframe_requests_seen;
+    w.view(sub, &[(pubr, 1280, 720)]);
+    w.run(2 * SEC);
+    let frames = w.participants[sub].from(from, TrackSource::Camera);
+    let after: Vec<_> = frames[before..].to_vec();
+    let switch = after
+        .iter()
+        .position(|r| r.tag == b'f')
+        .expect("never switched to f");
+    assert!(after[switch].keyframe, "switch must land on a keyframe");
+    assert!(after[..switch].iter().all(|r| r.tag == b'q'));
+    assert!(after[switch..].iter().all(|r| r.tag == b'f'));
+    assert!(
+        w.participants[pubr].keyframe_requests_seen > requests_before,
+        "the switch asks the publisher for a keyframe"
+    );
+    // Across the switch: one continuous stream whose timestamps keep pace with the wall
+    // clock despite the layers' different RTP origins. (The new layer's keyframe was
+    // captured at the same instant as the last old-layer frame, so it follows it closely.)
+    assert_continuous(&frames);
+    let step = after[switch].time - after[switch - 1].time;
+    assert!(step <= 3600, "timestamp step across switch: {step}");
+    let (first, last) = (&after[0], after.last().unwrap());
+    let wall_ticks = (last.at - first.at).as_secs_f64() * 90_000.0;
+    let rtp_ticks = (last.time - first.time) as f64;
+    assert!(
+        (rtp_ticks - wall_ticks).abs() <= 3600.0,
+        "RTP time drifted from the wall clock: {rtp_ticks} vs {wall_ticks}"
+    );
+
+    // Medium tile: back down to h.
+    let before = w.participants[sub].count_from(from, TrackSource::Camera);
+    w.view(sub, &[(pubr, 640, 360)]);
+    w.run(2 * SEC);
+    let frames = w.participants[sub].from(from, TrackSource::Camera);
+    assert_eq!(frames.last().map(|r| r.tag), Some(b'h'));
+    assert!(frames[before..].iter().all(|r| r.tag != b'q'));
+    assert_continuous(&frames);
+}
+
+#[test]
+fn only_viewed_video_is_forwarded_audio_always() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let b = w.join(m, Publish::AV);
+    let c = w.join(m, Publish::AV);
+    let (ia, ib) = (w.participants[a].id, w.participants[b].id);
+    // Before any View: no video at all, audio flows.
+    w.run(2 * SEC);
+    assert_eq!(w.participants[c].count_from(ia, TrackSource::Camera), 0);
+    assert!(w.participants[c].count_from(ia, TrackSource::Microphone) > 50);
+
+    // C views only A.
+    w.view(c, &[(a, 640, 360)]);
+    w.run(2 * SEC);
+    let p = &w.participants[c];
+    assert!(p.count_from(ia, TrackSource::Camera) > 20);
+    assert_eq!(p.count_from(ib, TrackSource::Camera), 0);
+    assert!(p.count_from(ib, TrackSource::Microphone) > 100);
+
+    // C switches to B: A's video stops.
+    w.view(c, &[(b, 640, 360)]);
+    w.run(SEC / 2);
+    let a_video = w.participants[c].count_from(ia, TrackSource::Camera);
+    w.run(2 * SEC);
+    let p = &w.participants[c];
+    assert_eq!(p.count_from(ia, TrackSource::Camera), a_video);
+    assert!(p.count_from(ib, TrackSource::Camera) > 20);
+}
+
+#[test]
+fn audio_not_allowed_is_not_forwarded() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let b = w.join(m, Publish::AV);
+    let ia = w.participants[a].id;
+    w.run(2 * SEC);
+    assert!(w.participants[b].count_from(ia, TrackSource::Microphone) > 50);
+
+    w.command(BridgeCommand::SetAudioAllowed {
+        conference: m,
+        participant: ia,
+        allowed: false,
+    });
+    let muted_at = w.participants[b].count_from(ia, TrackSource::Microphone);
+    w.run(2 * SEC);
+    assert_eq!(
+        w.participants[b].count_from(ia, TrackSource::Microphone),
+        muted_at,
+        "audio forwarded after SetAudioAllowed false"
+    );
+
+    w.command(BridgeCommand::SetAudioAllowed {
+        conference: m,
+        participant: ia,
+        allowed: true,
+    });
+    w.run(SEC);
+    assert!(w.participants[b].count_from(ia, TrackSource::Microphone) > muted_at + 20);
+}
+
+#[test]
+fn conferences_never_exchange_media() {
+    let mut w = World::new();
+    let (m1, m2) = (meeting(1), meeting(2));
+    let a1 = w.join(m1, Publish::AV);
+    let b1 = w.join(m1, Publish::AV);
+    let a2 = w.join(m2, Publish::AV);
+    let b2 = w.join(m2, Publish::AV);
+    w.view(a1, &[(b1, 640, 360), (a2, 640, 360), (b2, 640, 360)]);
+    w.view(a2, &[(b2, 640, 360), (a1, 640, 360), (b1, 640, 360)]);
+    w.run(2 * SEC);
+
+    for (rx, same, others) in [(a1, b1, [a2, b2]), (a2, b2, [a1, b1])] {
+        let p = &w.participants[rx];
+        assert!(p.count_from(w.participants[same].id, TrackSource::Camera) > 20);
+        for o in others {
+            let id = w.participants[o].id;
+            assert!(
+                p.sub_tracks.values().all(|(pid, _)| *pid != id),
+                "offered a track of another conference"
+            );
+            assert_eq!(p.count_from(id, TrackSource::Microphone), 0);
+        }
+        // Every frame it received belongs to a track of its own conference.
+        assert!(p.received.iter().all(|r| p.sub_tracks.contains_key(&r.mid)));
+    }
+    // Events are labelled with the conference of the participant they name.
+    for (conf, ev) in &w.events {
+        if let BridgeEvent::SubscribeOffer { participant, .. } = ev {
+            let p = w
+                .participants
+                .iter()
+                .find(|p| p.id == *participant)
+                .unwrap();
+            assert_eq!(p.conference, *conf);
+        }
+    }
+}
+
+#[test]
+fn bad_commands_are_errors_and_engine_keeps_working() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let b = w.join(m, Publish::AV);
+    let (ia, ib) = (w.participants[a].id, w.participants[b].id);
+    w.view(b, &[(a, 640, 360)]);
+    w.run(SEC);
+
+    let unknown = plenum_protocol::ParticipantId::random();
+    let cases: Vec<(BridgeCommand, plenum_protocol::ParticipantId, &str)> = vec![
+        (
+            BridgeCommand::PublishOffer {
+                conference: m,
+                participant: ia,
+                sdp: "this is not sdp".into(),
+                tracks: vec![],
+            },
+            ia,
+            "invalid_sdp",
+        ),
+        (
+            BridgeCommand::PublishOffer {
+                conference: m,
+                participant: ia,
+                sdp: String::new(),
+                tracks: vec![],
+            },
+            ia,
+            "invalid_sdp",
+        ),
+        (
+            BridgeCommand::PublishOffer {
+                conference: m,
+                participant: ia,
+                sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n".into(),
+                tracks: vec![],
+            },
+            ia,
+            "invalid_sdp",
+        ),
+        (
+            BridgeCommand::SubscribeAnswer {
+                conference: m,
+                participant: ia,
+                sdp: "garbage".into(),
+            },
+            ia,
+            "invalid_state",
+        ),
+        (
+            BridgeCommand::View {
+                conference: m,
+                participant: unknown,
+                tiles: vec![],
+            },
+            unknown,
+            "invalid_state",
+        ),
+        (
+            BridgeCommand::AddParticipant {
+                conference: m,
+                participant: ia,
+            },
+            ia,
+            "invalid_state",
+        ),
+    ];
+    for (cmd, who, code) in cases {
+        let n = w.events.len();
+        w.command(cmd.clone());
+        let errors: Vec<_> = w.events[n..]
+            .iter()
+            .filter_map(|(c, e)| match e {
+                BridgeEvent::Error {
+                    participant, code, ..
+                } => Some((*c, *participant, code.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(errors, [(m, who, code.to_owned())], "for {cmd:?}");
+    }
+    // Commands for unknown conferences: ignored or errors, never a panic.
+    w.command(BridgeCommand::CloseConference {
+        conference: meeting(99),
+    });
+    w.command(BridgeCommand::RemoveParticipant {
+        conference: meeting(99),
+        participant: ia,
+    });
+
+    // Media still flows.
+    let before = w.participants[b].count_from(ia, TrackSource::Camera);
+    w.run(SEC);
+    assert!(w.participants[b].count_from(ia, TrackSource::Camera) > before + 15);
+    let _ = ib;
+}
+
+#[test]
+fn invalid_subscribe_answer_is_reoffered() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    w.participants[a].auto_answer = false;
+    let b = w.join(m, Publish::AV);
+    let (ia, ib) = (w.participants[a].id, w.participants[b].id);
+    assert_eq!(w.participants[a].offers_seen, 1);
+    w.command(BridgeCommand::SubscribeAnswer {
+        conference: m,
+        participant: ia,
+        sdp: "garbage".into(),
+    });
+    let errors = w.events_matching(
+        |e| matches!(e, BridgeEvent::Error { participant, code, .. } if *participant == ia && code == "invalid_sdp"),
+    );
+    assert_eq!(errors.len(), 1);
+    // A fresh offer of the same tracks follows; answering it brings the media.
+    assert_eq!(w.participants[a].offers_seen, 2);
+    assert_eq!(w.participants[a].sub_tracks.len(), 2);
+    w.settle();
+    w.answer_last_offer(a);
+    w.settle();
+    w.run(2 * SEC);
+    assert!(w.participants[a].count_from(ib, TrackSource::Microphone) > 50);
+}
+
+#[test]
+fn removing_a_participant_renegotiates_the_others() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let b = w.join(m, Publish::AV);
+    let c = w.join(m, Publish::AV);
+    w.run(SEC);
+    let ib = w.participants[b].id;
+    for x in [a, c] {
+        let offered: Vec<_> = w.participants[x].sub_tracks.values().map(|t| t.0).collect();
+        assert!(offered.contains(&ib));
+        assert_eq!(offered.len(), 4, "two tracks each of the two others");
+    }
+    let offers_before: Vec<usize> = [a, c]
+        .iter()
+        .map(|x| w.participants[*x].offers_seen)
+        .collect();
+    w.command(BridgeCommand::RemoveParticipant {
+        conference: m,
+        participant: ib,
+    });
+    w.run(SEC);
+    for (i, x) in [a, c].into_iter().enumerate() {
+        let p = &w.participants[x];
+        assert_eq!(p.offers_seen, offers_before[i] + 1, "one new offer");
+        assert!(
+            p.sub_tracks.values().all(|t| t.0 != ib),
+            "{:?}",
+            p.sub_tracks
+        );
+        assert_eq!(p.sub_tracks.len(), 2);
+    }
+    // The removed participant's addresses get nothing more.
+    let (pa, sa) = (w.participants[b].pub_addr, w.participants[b].sub_addr);
+    let sent = |w: &World| {
+        w.sent_to.get(&pa).copied().unwrap_or(0) + w.sent_to.get(&sa).copied().unwrap_or(0)
+    };
+    let before = sent(&w);
+    w.run(SEC);
+    assert_eq!(sent(&w), before);
+    // The others still exchange media.
+    let ia = w.participants[a].id;
+    let n = w.participants[c].count_from(ia, TrackSource::Microphone);
+    w.run(SEC);
+    assert!(w.participants[c].count_from(ia, TrackSource::Microphone) > n + 30);
+}
+
+#[test]
+fn loudest_participant_becomes_active_speaker() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let loud = w.join(
+        m,
+        Publish {
+            level: -15,
+            ..Publish::AV
+        },
+    );
+    let _quiet = w.join(
+        m,
+        Publish {
+            level: -80,
+            ..Publish::AV
+        },
+    );
+    w.run(4 * SEC);
+    let speakers = w.events_matching(|e| matches!(e, BridgeEvent::ActiveSpeaker { .. }));
+    assert_eq!(
+        speakers,
+        [(
+            m,
+            BridgeEvent::ActiveSpeaker {
+                participant: w.participants[loud].id
+            }
+        )]
+    );
+}
+
+#[test]
+fn silent_client_times_out_as_media_disconnected() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let _b = w.join(m, Publish::AV);
+    w.run(2 * SEC);
+    let ia = w.participants[a].id;
+    // A's browser vanishes: its Rtcs stop answering and sending.
+    w.participants[a].publish.rtc.disconnect();
+    w.participants[a].subscribe.rtc.disconnect();
+    w.run(20 * SEC);
+    let gone = |w: &World| {
+        w.events_matching(
+            |e| matches!(e, BridgeEvent::MediaDisconnected { participant } if *participant == ia),
+        )
+    };
+    assert!(gone(&w).is_empty(), "reported before the timeout");
+    w.run(30 * SEC);
+    assert_eq!(gone(&w).len(), 1);
+}
