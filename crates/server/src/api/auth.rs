@@ -1,0 +1,230 @@
+//! Login, refresh-token rotation, logout and `GET /me`.
+//!
+//! A login starts a refresh-token family; the token (256 random bits) lives only in the
+//! `__Host-plenum_refresh` cookie and as a SHA-256 in the store. Every refresh replaces it;
+//! presenting a replaced token again means it was copied, so the whole family is revoked.
+
+use super::extract::{ApiJson, AuthUser};
+use super::problem::ApiError;
+use super::validate::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
+use crate::passwords;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use plenum_protocol::rest::{LoginRequest, SessionResponse, User};
+use plenum_store::{Rotation, TokenHash, UserRecord};
+use rand::RngCore as _;
+use time::OffsetDateTime;
+
+/// Cookie name when cookies are `Secure` (the prefix makes browsers enforce Secure,
+/// Path=/ and no Domain).
+pub const REFRESH_COOKIE: &str = "__Host-plenum_refresh";
+/// Cookie name with `http.insecure_cookies = true` (the `__Host-` prefix requires Secure).
+pub const INSECURE_REFRESH_COOKIE: &str = "plenum_refresh";
+
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let failed = || ApiError::unauthorized("invalid_credentials", "wrong username or password");
+    let now = OffsetDateTime::now_utc();
+    let plausible = !body.username.is_empty()
+        && body.username.chars().count() <= MAX_USERNAME_CHARS
+        && body.password.chars().count() <= MAX_PASSWORD_CHARS;
+    let user = if plausible {
+        match state.store.user_by_username(&body.username).await {
+            Ok(user) => Some(user),
+            Err(plenum_store::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    // Unknown users are checked against a dummy hash, so the answer takes as long as for a
+    // known user with a wrong password and does not reveal which usernames exist.
+    let phc = user
+        .as_ref()
+        .map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
+    let matches = passwords::verify(body.password, phc).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(failed()),
+    };
+    let refresh = new_refresh_token();
+    let expires_at = now + state.config.tokens.refresh_lifetime;
+    state
+        .store
+        .create_refresh_token(user.id, &TokenHash::of(&refresh), expires_at, now)
+        .await?;
+    tracing::info!(user_id = %user.id, "login");
+    Ok(session(&state, &user, &refresh, now))
+}
+
+pub async fn refresh(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let now = OffsetDateTime::now_utc();
+    let presented = refresh_cookie(&headers)
+        .ok_or_else(|| ApiError::unauthorized("refresh_missing", "no refresh cookie"))?;
+    let replacement = new_refresh_token();
+    let expires_at = now + state.config.tokens.refresh_lifetime;
+    let rotation = state
+        .store
+        .rotate_refresh_token(
+            &TokenHash::of(presented),
+            &TokenHash::of(&replacement),
+            expires_at,
+            now,
+        )
+        .await?;
+    let refused = |code, detail| {
+        let mut response = ApiError::unauthorized(code, detail).into_response();
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, clear_cookie(&state));
+        Ok(response)
+    };
+    match rotation {
+        Rotation::Rotated(record) => {
+            let user = state.store.user_by_id(record.user_id).await?;
+            Ok(session(&state, &user, &replacement, now))
+        }
+        Rotation::Reused { user_id, family_id } => {
+            tracing::warn!(%user_id, %family_id, "refresh token reused; session revoked");
+            refused(
+                "refresh_reused",
+                "refresh token was already used; the session was revoked, log in again",
+            )
+        }
+        Rotation::Expired => refused("refresh_expired", "session expired, log in again"),
+        Rotation::Unknown => refused("refresh_invalid", "unknown refresh token"),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = refresh_cookie(&headers) {
+        match state
+            .store
+            .refresh_token_by_hash(&TokenHash::of(token))
+            .await
+        {
+            Ok(record) => {
+                state
+                    .store
+                    .revoke_refresh_family(record.family_id, OffsetDateTime::now_utc())
+                    .await?;
+            }
+            Err(plenum_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, clear_cookie(&state));
+    Ok(response)
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+) -> Result<Json<User>, ApiError> {
+    let user = state
+        .store
+        .user_by_id(claims.sub)
+        .await
+        .map_err(|e| match e {
+            // The account behind a still-valid token was removed.
+            plenum_store::StoreError::NotFound => {
+                ApiError::unauthorized("account_gone", "account no longer exists")
+            }
+            other => other.into(),
+        })?;
+    Ok(Json(user_body(&user)))
+}
+
+pub fn user_body(user: &UserRecord) -> User {
+    User {
+        id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        is_admin: user.is_admin,
+    }
+}
+
+fn session(state: &AppState, user: &UserRecord, refresh: &str, now: OffsetDateTime) -> Response {
+    let access = state.tokens.issue_user(user.id, &user.display_name, now);
+    let body = SessionResponse {
+        access_token: access.token,
+        expires_at: super::rfc3339(access.expires_at),
+        user: user_body(user),
+    };
+    let mut response = Json(body).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(state, refresh));
+    response
+}
+
+/// 256 random bits, base64url.
+fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.http.insecure_cookies {
+        INSECURE_REFRESH_COOKIE
+    } else {
+        REFRESH_COOKIE
+    }
+}
+
+fn set_cookie(state: &AppState, token: &str) -> HeaderValue {
+    let max_age = state.config.tokens.refresh_lifetime.as_secs();
+    let secure = if state.config.http.insecure_cookies {
+        ""
+    } else {
+        "; Secure"
+    };
+    let value = format!(
+        "{}={token}; HttpOnly{secure}; SameSite=Strict; Path=/; Max-Age={max_age}",
+        cookie_name(state)
+    );
+    HeaderValue::from_str(&value)
+        .expect("base64url token and fixed attributes are valid header text")
+}
+
+fn clear_cookie(state: &AppState) -> HeaderValue {
+    let secure = if state.config.http.insecure_cookies {
+        ""
+    } else {
+        "; Secure"
+    };
+    let value = format!(
+        "{}=; HttpOnly{secure}; SameSite=Strict; Path=/; Max-Age=0",
+        cookie_name(state)
+    );
+    HeaderValue::from_str(&value).expect("fixed cookie attributes are valid header text")
+}
+
+/// The refresh token from the `Cookie` header(s), under either name.
+fn refresh_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == REFRESH_COOKIE || *name == INSECURE_REFRESH_COOKIE)
+        .map(|(_, value)| value.trim())
+        .filter(|v| !v.is_empty())
+}

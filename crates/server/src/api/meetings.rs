@@ -1,0 +1,280 @@
+//! Meetings and their invites, for their owner; and join tokens for registered users.
+//!
+//! A meeting that exists but belongs to someone else answers 404, exactly like one that
+//! does not exist, so meeting ids cannot be probed.
+
+use super::extract::{ApiJson, ApiPath, AuthUser};
+use super::problem::ApiError;
+use super::{check_meeting_password, invite_body, invite_code_is_wellformed, rfc3339, validate};
+use crate::passwords;
+use crate::state::{AppState, MeetingEvent};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::Engine as _;
+use plenum_protocol::rest::{
+    CreateInvite, CreateMeeting, Invite, JoinTokenRequest, Meeting, MeetingTokenResponse,
+    UpdateMeeting,
+};
+use plenum_protocol::signaling::Role;
+use plenum_protocol::{MeetingId, UserId};
+use plenum_store::{MeetingRecord, MeetingUpdate, NewInvite, NewMeeting, StoreError};
+use rand::RngCore as _;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+) -> Result<Json<Vec<Meeting>>, ApiError> {
+    let meetings = state.store.meetings_by_owner(claims.sub).await?;
+    Ok(Json(meetings.iter().map(meeting_body).collect()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    ApiJson(body): ApiJson<CreateMeeting>,
+) -> Result<(StatusCode, Json<Meeting>), ApiError> {
+    let title = validate::title(&body.title)?;
+    let password_hash = match validate::new_password(body.password.as_deref())? {
+        Some(p) => Some(passwords::hash(p).await?),
+        None => None,
+    };
+    let record = state
+        .store
+        .create_meeting(
+            NewMeeting {
+                owner_id: claims.sub,
+                title,
+                password_hash,
+                waiting_room: body.waiting_room,
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(|e| match e {
+            // The account behind the token no longer exists.
+            StoreError::NotFound => {
+                ApiError::unauthorized("account_gone", "account no longer exists")
+            }
+            other => other.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(meeting_body(&record))))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    ApiPath(id): ApiPath<MeetingId>,
+) -> Result<Json<Meeting>, ApiError> {
+    let record = owned_meeting(&state, claims.sub, id).await?;
+    Ok(Json(meeting_body(&record)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    ApiPath(id): ApiPath<MeetingId>,
+    ApiJson(body): ApiJson<UpdateMeeting>,
+) -> Result<Json<Meeting>, ApiError> {
+    owned_meeting(&state, claims.sub, id).await?;
+    let title = body.title.as_deref().map(validate::title).transpose()?;
+    let password_hash = match body.password {
+        None => None,
+        Some(new) => match validate::new_password(new.as_deref())? {
+            Some(p) => Some(Some(passwords::hash(p).await?)),
+            None => Some(None),
+        },
+    };
+    let record = state
+        .store
+        .update_meeting(
+            id,
+            MeetingUpdate {
+                title,
+                password_hash,
+                waiting_room: body.waiting_room,
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    state.publish(MeetingEvent::Updated(id));
+    Ok(Json(meeting_body(&record)))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    ApiPath(id): ApiPath<MeetingId>,
+) -> Result<StatusCode, ApiError> {
+    owned_meeting(&state, claims.sub, id).await?;
+    state.store.delete_meeting(id).await?;
+    state.publish(MeetingEvent::Deleted(id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn create_invite(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    ApiPath(id): ApiPath<MeetingId>,
+    ApiJson(body): ApiJson<CreateInvite>,
+) -> Result<(StatusCode, Json<Invite>), ApiError> {
+    owned_meeting(&state, claims.sub, id).await?;
+    let now = OffsetDateTime::now_utc();
+    let expires_at = match body.expires_at.as_deref() {
+        None => None,
+        Some(text) => {
+            let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+                ApiError::invalid(format!("expires_at: {text:?} is not an RFC 3339 time"))
+            })?;
+            if at <= now {
+                return Err(ApiError::invalid("expires_at: must be in the future"));
+            }
+            Some(at)
+        }
+    };
+    let record = state
+        .store
+        .create_invite(
+            NewInvite {
+                code: new_invite_code(),
+                meeting_id: id,
+                expires_at,
+            },
+            now,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(invite_body(&state, &record))))
+}
+
+/// The invites of a meeting that still admit people (revoked and expired ones are left out).
+pub async fn list_invites(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    ApiPath(id): ApiPath<MeetingId>,
+) -> Result<Json<Vec<Invite>>, ApiError> {
+    owned_meeting(&state, claims.sub, id).await?;
+    let now = OffsetDateTime::now_utc();
+    let invites = state.store.invites_for_meeting(id).await?;
+    Ok(Json(
+        invites
+            .iter()
+            .filter(|i| i.is_active(now))
+            .map(|i| invite_body(&state, i))
+            .collect(),
+    ))
+}
+
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    ApiPath((id, code)): ApiPath<(MeetingId, String)>,
+) -> Result<StatusCode, ApiError> {
+    owned_meeting(&state, claims.sub, id).await?;
+    if !invite_code_is_wellformed(&code) {
+        return Err(ApiError::not_found("no such invite"));
+    }
+    state
+        .store
+        .revoke_invite(id, &code, OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found("no such invite"),
+            other => other.into(),
+        })?;
+    state.publish(MeetingEvent::InviteRevoked {
+        meeting_id: id,
+        code,
+    });
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A registered user's ticket into a meeting: the owner as `owner` without an invite;
+/// anyone else as `participant` with a live invite of this meeting (and its password).
+pub async fn join_token(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    ApiPath(id): ApiPath<MeetingId>,
+    ApiJson(body): ApiJson<JoinTokenRequest>,
+) -> Result<Json<MeetingTokenResponse>, ApiError> {
+    let now = OffsetDateTime::now_utc();
+    let meeting = state.store.meeting_by_id(id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("no such meeting"),
+        other => other.into(),
+    })?;
+    let user = state
+        .store
+        .user_by_id(claims.sub)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => {
+                ApiError::unauthorized("account_gone", "account no longer exists")
+            }
+            other => other.into(),
+        })?;
+    let role = if meeting.owner_id == user.id {
+        Role::Owner
+    } else {
+        let code = body.invite_code.as_deref().unwrap_or("");
+        let invite = if invite_code_is_wellformed(code) {
+            state.store.active_invite(code, now).await.ok()
+        } else {
+            None
+        };
+        // An invite of another meeting is as good as none; the answer does not say which.
+        if invite.is_none_or(|i| i.meeting_id != id) {
+            return Err(ApiError::forbidden(
+                "invite_required",
+                "a valid invite of this meeting is needed to join it",
+            ));
+        }
+        check_meeting_password(&meeting, body.password).await?;
+        if state.store.is_banned(id, &[&user.id.to_string()]).await? {
+            return Err(ApiError::forbidden(
+                "banned",
+                "you were banned from this meeting",
+            ));
+        }
+        Role::Participant
+    };
+    let issued = state
+        .tokens
+        .issue_meeting(user.id, &user.display_name, id, role, now);
+    Ok(Json(MeetingTokenResponse {
+        access_token: issued.token,
+        expires_at: rfc3339(issued.expires_at),
+        meeting_id: id,
+    }))
+}
+
+/// The meeting if `user` owns it; 404 otherwise (see the module doc).
+async fn owned_meeting(
+    state: &AppState,
+    user: UserId,
+    id: MeetingId,
+) -> Result<MeetingRecord, ApiError> {
+    match state.store.meeting_by_id(id).await {
+        Ok(m) if m.owner_id == user => Ok(m),
+        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::not_found("no such meeting")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn meeting_body(m: &MeetingRecord) -> Meeting {
+    Meeting {
+        id: m.id,
+        title: m.title.clone(),
+        has_password: m.password_hash.is_some(),
+        waiting_room: m.waiting_room,
+        owner_id: m.owner_id,
+        created_at: rfc3339(m.created_at),
+    }
+}
+
+/// 128 random bits, base64url (22 characters).
+pub fn new_invite_code() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,67 @@
+//! Limits on user-supplied text (docs/signaling.md "Limits"). Each check returns the
+//! cleaned value or a 422 problem naming the field.
+
+use super::problem::ApiError;
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// A meeting title: trimmed, 1–200 characters, no control characters.
+pub fn title(raw: &str) -> Result<String, ApiError> {
+    bounded_text("title", raw, MAX_TITLE_CHARS)
+}
+
+/// A display name: trimmed, 1–64 characters, no control characters.
+pub fn display_name(raw: &str) -> Result<String, ApiError> {
+    bounded_text("display_name", raw, MAX_DISPLAY_NAME_CHARS)
+}
+
+/// A meeting password to set: at most 128 characters. The empty string means "no
+/// password", which is what a cleared form field sends.
+pub fn new_password(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(p) if p.chars().count() > MAX_PASSWORD_CHARS => Err(ApiError::invalid(format!(
+            "password: at most {MAX_PASSWORD_CHARS} characters"
+        ))),
+        Some(p) => Ok(Some(p.to_owned())),
+    }
+}
+
+fn bounded_text(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
+    let text = raw.trim();
+    let chars = text.chars().count();
+    if chars == 0 {
+        return Err(ApiError::invalid(format!("{field}: must not be empty")));
+    }
+    if chars > max {
+        return Err(ApiError::invalid(format!(
+            "{field}: at most {max} characters"
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(ApiError::invalid(format!(
+            "{field}: must not contain control characters"
+        )));
+    }
+    Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert_eq!(title("  Standup ").unwrap(), "Standup");
+        assert!(title("   ").is_err());
+        assert!(title(&"x".repeat(200)).is_ok());
+        assert!(title(&"x".repeat(201)).is_err());
+        assert!(display_name("a\u{0007}b").is_err());
+        assert!(display_name(&"é".repeat(64)).is_ok());
+        assert_eq!(new_password(Some("")).unwrap(), None);
+        assert!(new_password(Some(&"p".repeat(129))).is_err());
+    }
+}

@@ -1,0 +1,172 @@
+//! The command line: `plenum serve`, `plenum config check FILE`, `plenum migrate`.
+//!
+//! Flags are the last configuration layer (see [`crate::config`]). Exit codes: 0 success,
+//! 1 runtime failure, 2 invalid configuration or usage.
+
+use crate::config::{Config, Layer, Origin, RawValue, Sources};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "plenum", version, about = "Self-hosted video conferencing")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default when no command is given).
+    Serve(ServeArgs),
+    /// Work with configuration files.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        /// TOML configuration file.
+        #[arg(long, env = "PLENUM_CONFIG")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Validate a configuration file (with the PLENUM_* environment applied); prints "ok"
+    /// or the error, exit code 2 on error.
+    Check { file: PathBuf },
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "PLENUM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// store.data_dir
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<String>,
+    /// http.bind, e.g. 127.0.0.1:8080
+    #[arg(long, value_name = "ADDR")]
+    pub http_bind: Option<String>,
+    /// http.public_url, e.g. https://meet.example.org
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// media.bind (UDP), e.g. 127.0.0.1:10000
+    #[arg(long, value_name = "ADDR")]
+    pub media_bind: Option<String>,
+    /// media.announce: comma-separated IPs announced to browsers
+    #[arg(long, value_name = "IP,...")]
+    pub media_announce: Option<String>,
+    /// log.format: text or json
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// log.level, e.g. info or plenum_server=debug
+    #[arg(long, value_name = "FILTER")]
+    pub log_level: Option<String>,
+}
+
+impl ServeArgs {
+    /// The flags as the last configuration layer.
+    pub fn layer(&self) -> Layer {
+        let mut layer = Layer::default();
+        let flags: [(&str, &str, &Option<String>); 7] = [
+            ("store.data_dir", "--data-dir", &self.data_dir),
+            ("http.bind", "--http-bind", &self.http_bind),
+            ("http.public_url", "--public-url", &self.public_url),
+            ("media.bind", "--media-bind", &self.media_bind),
+            ("media.announce", "--media-announce", &self.media_announce),
+            ("log.format", "--log-format", &self.log_format),
+            ("log.level", "--log-level", &self.log_level),
+        ];
+        for (key, flag, value) in flags {
+            if let Some(value) = value {
+                layer.set(
+                    key,
+                    RawValue::Text(value.clone()),
+                    Origin::Cli(flag.to_owned()),
+                );
+            }
+        }
+        layer
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Config {
+            action: ConfigAction::Check { file },
+        } => match Config::load(Sources {
+            file: Some(file),
+            env,
+            cli: Layer::default(),
+        }) {
+            Ok(_) => {
+                println!("ok");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Migrate { config } => {
+            let config = match Config::load(Sources {
+                file: config,
+                env,
+                cli: Layer::default(),
+            }) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            crate::serve::init_logging(&config);
+            run_async(async move {
+                crate::serve::open_store(&config).await?;
+                println!("migrations applied");
+                Ok(())
+            })
+        }
+        Command::Serve(args) => {
+            let config = match Config::load(Sources {
+                file: args.config.clone(),
+                env,
+                cli: args.layer(),
+            }) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            crate::serve::init_logging(&config);
+            run_async(crate::serve::run(config))
+        }
+    }
+}
+
+fn run_async(task: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(task) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

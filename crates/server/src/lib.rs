@@ -1,0 +1,45 @@
+//! plenum-server: the `plenum` binary's library half — configuration, the HTTP API,
+//! accounts and tokens, the static web client, and the demo data of a first start.
+//!
+//! [`app`] builds the whole router from an [`AppState`], so tests drive it without a
+//! socket; [`serve`] runs it (and everything else) until SIGINT/SIGTERM.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod passwords;
+pub mod serve;
+pub mod state;
+pub mod tokens;
+pub mod web;
+
+pub use config::Config;
+pub use state::{AppState, MeetingEvent, Shutdown};
+pub use tokens::{Claims, TokenError, TokenKind, TokenService};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::trace::TraceLayer;
+
+/// The complete HTTP application: `/api/v1/...`, then the web client for everything else.
+pub fn app(state: AppState) -> Router {
+    let api = api::routes()
+        // signaling routes are mounted here
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(web::no_store());
+    let web_client = web::WebClient::new(&state.config.web.assets_dir);
+    let mut router = Router::new()
+        .nest("/api/v1", api)
+        .fallback(move |request| {
+            let web_client = web_client.clone();
+            async move { web_client.handle(request).await }
+        })
+        .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(api::limit_body));
+    for layer in web::security_headers() {
+        router = router.layer(layer);
+    }
+    router.layer(TraceLayer::new_for_http()).with_state(state)
+}

@@ -1,0 +1,138 @@
+//! `plenum serve`: open the store, load the signing key, create the demo data on a first
+//! start, listen, print the banner, and run until SIGINT/SIGTERM.
+
+use crate::config::{Config, LogFormat};
+use crate::state::AppState;
+use crate::tokens::TokenService;
+use crate::{app, demo, passwords};
+use anyhow::Context as _;
+use plenum_store::Store;
+use std::io::Write as _;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// How long open connections (WebSockets) get to finish after a stop signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Installs the global `tracing` subscriber (stderr; stdout carries the banner).
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests in one process) keeps the first subscriber.
+    let _ = match config.log.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Creates the data directory and opens and migrates the store.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.store.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.store.data_dir.display()
+        )
+    })?;
+    let store = Store::connect(&config.store.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.store.database_url))?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply database migrations")?;
+    Ok(store)
+}
+
+/// Builds the application state: store, signing key, dummy password hash.
+pub async fn build_state(config: Config, store: Store) -> anyhow::Result<AppState> {
+    let (tokens, generated) = TokenService::load_or_generate(
+        &config.tokens.signing_key_file,
+        &config.http.public_url,
+        config.tokens.access_lifetime,
+    )?;
+    if generated {
+        tracing::info!(path = %config.tokens.signing_key_file.display(), "generated a new token signing key");
+    }
+    let dummy = passwords::hash(uuid::Uuid::new_v4().to_string()).await?;
+    Ok(AppState::new(config, store, tokens, dummy))
+}
+
+/// Runs the server until a stop signal.
+pub async fn run(mut config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.http.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http.bind))?;
+    let local = listener.local_addr().context("listener has no address")?;
+    // With port 0 the OS picks the port; a public URL derived from the bind must name it.
+    if config.http.bind.port() == 0
+        && config.http.public_url == format!("http://{}", config.http.bind)
+    {
+        config.http.public_url = format!("http://{local}");
+    }
+    let store = open_store(&config).await?;
+    let demo = demo::ensure(&store, OffsetDateTime::now_utc()).await?;
+    let state = build_state(config, store).await?;
+    // Media plane and other background tasks are started here, from `state`.
+
+    tracing::info!(http = %local, public_url = %state.config.http.public_url, "listening");
+    let banner = demo::banner(&state.config.http.public_url, &demo);
+    {
+        let mut out = std::io::stdout().lock();
+        out.write_all(banner.as_bytes())
+            .context("cannot print the banner")?;
+        out.flush().context("cannot print the banner")?;
+    }
+
+    let shutdown = state.shutdown.clone();
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            stop_signal().await;
+            tracing::info!("stop signal received; shutting down");
+            shutdown.trigger();
+        }
+    });
+    let server = axum::serve(listener, app(state.clone())).with_graceful_shutdown({
+        let shutdown = shutdown.clone();
+        async move { shutdown.wait().await }
+    });
+    // Graceful shutdown waits for open connections; a client that never hangs up must not
+    // keep the process alive, so the wait is bounded.
+    let deadline = async {
+        shutdown.wait().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result.context("HTTP server failed")?,
+        () = deadline => tracing::warn!("connections still open after the grace period; exiting"),
+    }
+    state.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn stop_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
