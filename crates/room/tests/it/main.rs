@@ -1,0 +1,11 @@
+//! Behavioural tests of plenum-room, through its public API only: each test drives a room
+//! with inputs and asserts on the exact outputs (who gets what, in which order).
+
+mod bridge;
+mod chat;
+mod join;
+mod lifecycle;
+mod media;
+mod moderation;
+mod random;
+mod support;
