@@ -134,7 +134,7 @@ function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () =
       <h2>{t('home.create')}</h2>
       <label class="field">
         <span>{t('home.meetingTitle')}</span>
-        <input required maxLength={MAX_TITLE_CHARS} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+        <input required autoComplete="off" maxLength={MAX_TITLE_CHARS} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
       </label>
       <label class="field">
         <span>{t('home.meetingPassword')}</span>
