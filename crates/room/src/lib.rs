@@ -22,8 +22,16 @@
 //! `chat.sent`, or the sender's copy of the broadcast its request caused (for example the
 //! `participant.updated` after `hand.raise`, or the `participant.left` after
 //! `moderation.remove`). A request that changes nothing (raising a raised hand, muting a
-//! muted participant) is answered with the current state to the sender alone.
-//! `media.publish_answer` from the bridge carries the `txn` of the publish offer it answers.
+//! muted participant) is answered with the current state to the sender alone;
+//! `moderation.mute_all` with nobody left to mute, `media.subscribe_answer` and `media.view`
+//! have no answer. `media.publish_answer` from the bridge carries the `txn` of the publish
+//! offer it answers.
+//!
+//! Policy decisions beyond docs/signaling.md: `media.state {mic: true}` while muted by a
+//! moderator is a self-unmute (moderators may mute, not keep muted); the owner cannot be
+//! removed or banned; a ban closes every connection of the banned subject; a lost media
+//! connection turns the participant's media flags off; a failed bridge conference ends the
+//! meeting as an internal error.
 //!
 //! Connections the room has closed are forgotten at once, so later inputs about them (a
 //! message still in flight, the socket's disconnect) are ignored and nothing is ever sent
