@@ -296,7 +296,7 @@ fn from_toml_value(value: toml::Value, kind: Kind) -> Result<RawValue, String> {
             .map(|item| match item {
                 toml::Value::String(s) => Ok(s),
                 other => Err(format!(
-                    "expected a list of strings, found a {}",
+                    "expected a list of strings, found {}",
                     other.type_str()
                 )),
             })
@@ -304,7 +304,7 @@ fn from_toml_value(value: toml::Value, kind: Kind) -> Result<RawValue, String> {
             .map(RawValue::List),
         (Kind::List, toml::Value::String(s)) => Ok(RawValue::List(split_list(&s))),
         (kind, other) => Err(format!(
-            "expected {}, found a {}",
+            "expected {}, found {}",
             kind_name(kind),
             other.type_str()
         )),

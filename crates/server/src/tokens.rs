@@ -64,6 +64,24 @@ impl Claims {
     pub fn is_meeting_scoped(&self) -> bool {
         matches!(self.kind, TokenKind::Guest | TokenKind::Meeting)
     }
+
+    /// `exp` as Unix seconds (0 for a nonsensical negative value).
+    pub fn expires_at_unix(&self) -> u64 {
+        u64::try_from(self.exp).unwrap_or(0)
+    }
+
+    /// `exp` as RFC 3339 UTC, as the API and signaling messages show times.
+    pub fn expires_at_rfc3339(&self) -> String {
+        let at =
+            OffsetDateTime::from_unix_timestamp(self.exp).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        crate::api::rfc3339(at)
+    }
+
+    /// The meeting role; verified meeting tokens always carry one, account tokens count
+    /// as participants.
+    pub fn role_or_default(&self) -> Role {
+        self.role.unwrap_or(Role::Participant)
+    }
 }
 
 /// Why a token was refused.

@@ -1,0 +1,272 @@
+//! The built `plenum` binary: `config check` exit codes, and `serve` printing the banner,
+//! answering HTTP and stopping on SIGTERM.
+
+use crate::common::TempDir;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_plenum");
+
+/// A command with no PLENUM_* variables inherited from the test environment.
+fn plenum(dir: &TempDir) -> Command {
+    let mut command = Command::new(BIN);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PLENUM_") {
+            command.env_remove(name);
+        }
+    }
+    command.current_dir(dir.path());
+    command
+}
+
+#[test]
+fn config_check_reports_ok_or_the_error() {
+    let dir = TempDir::new();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "[http]\nbind = \"127.0.0.1:8081\"\n").unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[tokens]\naccess_lifetime = \"2h\"\n").unwrap();
+
+    let ok = plenum(&dir)
+        .args(["config", "check"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "ok");
+
+    let failed = plenum(&dir)
+        .args(["config", "check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "config error in {}: tokens.access_lifetime: 2h exceeds the maximum of 1h",
+            bad.display()
+        )),
+        "{stderr}"
+    );
+
+    // The environment is part of what is checked.
+    let env_bad = plenum(&dir)
+        .args(["config", "check"])
+        .arg(&good)
+        .env("PLENUM_LOG__FORMAT", "yaml")
+        .output()
+        .unwrap();
+    assert_eq!(env_bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&env_bad.stderr).contains("PLENUM_LOG__FORMAT: log.format"));
+
+    let missing = plenum(&dir)
+        .args(["config", "check", "nope.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    // Bad usage is exit code 2 as well (clap's convention).
+    let usage = plenum(&dir)
+        .args(["serve", "--no-such-flag"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    // serve with an invalid flag value fails before touching anything.
+    let bad_flag = plenum(&dir)
+        .args(["serve", "--http-bind", "nowhere"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_flag.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad_flag.stderr)
+            .contains("command-line flag --http-bind: http.bind")
+    );
+    assert!(!dir.path().join("data").exists());
+}
+
+/// A running `plenum serve`, killed on drop if the test did not stop it.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(dir: &TempDir) -> Self {
+        let mut child = plenum(dir)
+            .args([
+                "serve",
+                "--data-dir",
+                "data",
+                "--http-bind",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+            ])
+            .arg("--media-bind")
+            .arg("127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Reads stdout until the banner's last line; returns the three banner lines.
+    fn banner(&self) -> [String; 3] {
+        let mut found: Vec<String> = Vec::new();
+        while found.len() < 3 {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the banner is printed within a minute");
+            if line.starts_with("  Web UI:")
+                || line.starts_with("  Admin login:")
+                || line.starts_with("  Guest invite:")
+            {
+                found.push(line);
+            }
+        }
+        [found[0].clone(), found[1].clone(), found[2].clone()]
+    }
+
+    fn stop(&mut self) -> Option<i32> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (tx, rx) = mpsc::channel();
+        let mut child_wait =
+            std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
+        std::thread::spawn(move || {
+            let _ = tx.send(child_wait.wait().map(|s| s.code()));
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("exits within 30 s of SIGTERM")
+            .unwrap()
+    }
+}
+
+fn http_get(base: &str, path: &str) -> String {
+    let authority = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_prints_the_banner_and_stops_on_sigterm() {
+    let dir = TempDir::new();
+    let mut server = Server::start(&dir);
+    let [web, admin, invite] = server.banner();
+    let url = web
+        .strip_prefix("  Web UI:        ")
+        .expect(&web)
+        .to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{url}"
+    );
+    let password = admin
+        .strip_prefix("  Admin login:   admin / ")
+        .expect(&admin)
+        .to_owned();
+    assert!(
+        password.len() >= 16 && password.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{password}"
+    );
+    let code = invite
+        .strip_prefix(&format!("  Guest invite:  {url}/j/"))
+        .expect(&invite)
+        .to_owned();
+    assert_eq!(code.len(), 22);
+
+    let config = http_get(&url, "/api/v1/config");
+    assert!(config.starts_with("HTTP/1.1 200"), "{config}");
+    assert!(config.contains("\"product_name\":\"Plenum\""), "{config}");
+    let info = http_get(&url, &format!("/api/v1/invites/{code}"));
+    assert!(info.contains("\"title\":\"Demo meeting\""), "{info}");
+    assert!(info.contains("\"password_required\":false"), "{info}");
+
+    assert_eq!(server.stop(), Some(0));
+    let data = dir.path().join("data");
+    assert!(data.join("plenum.db").is_file() && data.join("signing-key.pem").is_file());
+    let key = std::fs::read_to_string(data.join("signing-key.pem")).unwrap();
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data.join("signing-key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the signing key is private to its owner");
+    }
+    // The admin password is stored only as an Argon2id hash.
+    let db = std::fs::read(data.join("plenum.db")).unwrap();
+    assert!(!db.windows(password.len()).any(|w| w == password.as_bytes()));
+
+    // Second start: same invite, password not repeated, same signing key.
+    let mut again = Server::start(&dir);
+    let [web2, admin2, invite2] = again.banner();
+    let url2 = web2.strip_prefix("  Web UI:        ").unwrap().to_owned();
+    assert_eq!(
+        admin2,
+        "  Admin login:   admin / (password printed at first start)"
+    );
+    assert_eq!(invite2, format!("  Guest invite:  {url2}/j/{code}"));
+    assert_eq!(
+        std::fs::read_to_string(data.join("signing-key.pem")).unwrap(),
+        key
+    );
+    assert_eq!(again.stop(), Some(0));
+}
+
+#[test]
+fn migrate_applies_and_exits() {
+    let dir = TempDir::new();
+    let config = dir.path().join("plenum.toml");
+    std::fs::write(&config, "[store]\ndata_dir = \"state\"\n").unwrap();
+    let out = plenum(&dir)
+        .arg("migrate")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
+    assert!(dir.path().join("state/plenum.db").is_file());
+}

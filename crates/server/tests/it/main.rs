@@ -1,0 +1,14 @@
+//! Behavioural tests of the plenum server: the router driven in-process (`oneshot`), the
+//! configuration loader, and the built binary.
+
+// A test binary: a failing unwrap in a helper is a failing test.
+#![allow(clippy::unwrap_used)]
+
+mod auth;
+mod bad_input;
+mod binary;
+mod common;
+mod config;
+mod invites;
+mod meetings;
+mod web;

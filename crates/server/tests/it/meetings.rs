@@ -1,0 +1,265 @@
+//! Meetings CRUD, ownership, join tokens and the events live meetings react to.
+
+use crate::common::{Req, TestApp};
+use axum::http::{Method, StatusCode};
+use plenum_protocol::signaling::Role;
+use plenum_server::{MeetingEvent, TokenKind};
+use serde_json::json;
+
+#[tokio::test]
+async fn meetings_crud_for_the_owner() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice").await;
+    let created = app
+        .send(
+            Req::post("/api/v1/meetings")
+                .bearer(&alice)
+                .json(json!({"title": "  Standup  "})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.body["title"], "Standup");
+    assert_eq!(created.body["has_password"], false);
+    assert_eq!(created.body["waiting_room"], false);
+    let me = app.state.tokens.verify(&alice).unwrap();
+    assert_eq!(created.body["owner_id"], me.sub.to_string());
+    assert!(created.body["created_at"].as_str().unwrap().ends_with('Z'));
+
+    let second = app
+        .create_meeting(
+            &alice,
+            json!({"title": "Retro", "password": "pw", "waiting_room": true}),
+        )
+        .await;
+    let list = app.send(Req::get("/api/v1/meetings").bearer(&alice)).await;
+    let ids: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&id.as_str()) && ids.contains(&second.as_str()));
+
+    let path = format!("/api/v1/meetings/{id}");
+    let got = app.send(Req::get(&path).bearer(&alice)).await;
+    assert_eq!(got.body, created.body);
+
+    // (patch body, expected title, has_password, waiting_room)
+    let patches = [
+        (json!({}), "Standup", false, false),
+        (json!({"title": "Daily"}), "Daily", false, false),
+        (json!({"password": "secret"}), "Daily", true, false),
+        (json!({"waiting_room": true}), "Daily", true, true),
+        (
+            json!({"title": "Daily 2", "password": null}),
+            "Daily 2",
+            false,
+            true,
+        ),
+        (json!({"password": ""}), "Daily 2", false, true),
+    ];
+    for (patch, title, has_password, waiting_room) in patches {
+        let answer = app
+            .send(
+                Req::new(Method::PATCH, &path)
+                    .bearer(&alice)
+                    .json(patch.clone()),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{patch} {answer:?}");
+        assert_eq!(answer.body["title"], title, "{patch}");
+        assert_eq!(answer.body["has_password"], has_password, "{patch}");
+        assert_eq!(answer.body["waiting_room"], waiting_room, "{patch}");
+    }
+
+    let mut events = app.state.meeting_events.subscribe();
+    let deleted = app
+        .send(Req::new(Method::DELETE, &path).bearer(&alice))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let event = events.try_recv().unwrap();
+    assert_eq!(event, MeetingEvent::Deleted(id.parse().unwrap()));
+    app.send(Req::get(&path).bearer(&alice))
+        .await
+        .assert_problem(404, "not_found");
+    app.send(Req::new(Method::DELETE, &path).bearer(&alice))
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn other_users_cannot_see_or_touch_a_meeting() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let id = app
+        .create_meeting(&alice, json!({"title": "Private"}))
+        .await;
+    let base = format!("/api/v1/meetings/{id}");
+
+    // Someone else's meeting answers exactly like a missing one.
+    let cases = [
+        Req::get(&base),
+        Req::new(Method::PATCH, &base).json(json!({"title": "mine now"})),
+        Req::new(Method::DELETE, &base),
+        Req::get(&format!("{base}/invites")),
+        Req::post(&format!("{base}/invites")).json(json!({})),
+        Req::new(
+            Method::DELETE,
+            &format!("{base}/invites/AAAAAAAAAAAAAAAAAAAAAA"),
+        ),
+    ];
+    for req in cases {
+        app.send(req.bearer(&bob))
+            .await
+            .assert_problem(404, "not_found");
+    }
+    let bobs = app.send(Req::get("/api/v1/meetings").bearer(&bob)).await;
+    assert_eq!(bobs.body, json!([]));
+    // Still intact for alice.
+    let got = app.send(Req::get(&base).bearer(&alice)).await;
+    assert_eq!(got.body["title"], "Private");
+}
+
+#[tokio::test]
+async fn join_tokens_give_roles_by_ownership_and_invite() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let meeting = app
+        .create_meeting(&alice, json!({"title": "M", "password": "open sesame"}))
+        .await;
+    let other = app.create_meeting(&alice, json!({"title": "Other"})).await;
+    let code = app.create_invite(&alice, &meeting).await;
+    let other_code = app.create_invite(&alice, &other).await;
+    let path = format!("/api/v1/meetings/{meeting}/join-token");
+
+    // The owner needs neither invite nor password.
+    let owner = app
+        .send(Req::post(&path).bearer(&alice).json(json!({})))
+        .await;
+    assert_eq!(owner.status, StatusCode::OK, "{owner:?}");
+    assert_eq!(owner.body["meeting_id"], meeting);
+    let claims = app
+        .state
+        .tokens
+        .verify(owner.body["access_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        (claims.kind, claims.role),
+        (TokenKind::Meeting, Some(Role::Owner))
+    );
+    assert_eq!(claims.mtg.unwrap().to_string(), meeting);
+    assert_eq!(claims.name, "alice display");
+
+    // (body, expected status, expected code)
+    let cases = [
+        (json!({}), 403, "invite_required"),
+        (json!({"invite_code": "nonsense!"}), 403, "invite_required"),
+        (
+            json!({"invite_code": other_code, "password": "open sesame"}),
+            403,
+            "invite_required",
+        ),
+        (json!({"invite_code": code}), 401, "password_required"),
+        (
+            json!({"invite_code": code, "password": "wrong"}),
+            403,
+            "wrong_password",
+        ),
+        (
+            json!({"invite_code": code, "password": "open sesame"}),
+            200,
+            "",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let answer = app
+            .send(Req::post(&path).bearer(&bob).json(body.clone()))
+            .await;
+        if status == 200 {
+            assert_eq!(answer.status, StatusCode::OK, "{body} {answer:?}");
+            let claims = app
+                .state
+                .tokens
+                .verify(answer.body["access_token"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(
+                (claims.kind, claims.role),
+                (TokenKind::Meeting, Some(Role::Participant))
+            );
+        } else {
+            answer.assert_problem(status, code);
+        }
+    }
+
+    // A banned user is refused even with a valid invite.
+    let bob_id = app.state.tokens.verify(&bob).unwrap().sub;
+    app.state
+        .store
+        .add_ban(
+            meeting.parse().unwrap(),
+            &bob_id.to_string(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    app.send(
+        Req::post(&path)
+            .bearer(&bob)
+            .json(json!({"invite_code": code, "password": "open sesame"})),
+    )
+    .await
+    .assert_problem(403, "banned");
+
+    // Unknown meeting; a meeting token instead of an account token.
+    app.send(
+        Req::post(&format!(
+            "/api/v1/meetings/{}/join-token",
+            uuid::Uuid::new_v4()
+        ))
+        .bearer(&bob)
+        .json(json!({})),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let meeting_token = owner.body["access_token"].as_str().unwrap();
+    app.send(Req::post(&path).bearer(meeting_token).json(json!({})))
+        .await
+        .assert_problem(401, "token_wrong_kind");
+}
+
+#[tokio::test]
+async fn updates_are_published_for_live_meetings() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice").await;
+    let id = app.create_meeting(&alice, json!({"title": "Live"})).await;
+    let code = app.create_invite(&alice, &id).await;
+    let mut events = app.state.meeting_events.subscribe();
+    app.send(
+        Req::new(Method::PATCH, &format!("/api/v1/meetings/{id}"))
+            .bearer(&alice)
+            .json(json!({"waiting_room": true})),
+    )
+    .await;
+    app.send(
+        Req::new(
+            Method::DELETE,
+            &format!("/api/v1/meetings/{id}/invites/{code}"),
+        )
+        .bearer(&alice),
+    )
+    .await;
+    let meeting_id = id.parse().unwrap();
+    assert_eq!(
+        events.try_recv().unwrap(),
+        MeetingEvent::Updated(meeting_id)
+    );
+    assert_eq!(
+        events.try_recv().unwrap(),
+        MeetingEvent::InviteRevoked { meeting_id, code }
+    );
+}
