@@ -11,6 +11,7 @@ pub mod demo;
 pub mod passwords;
 pub mod serve;
 pub mod state;
+pub mod throttle;
 pub mod tokens;
 pub mod web;
 

@@ -1,6 +1,7 @@
 //! The state every request handler (and the signaling part) shares.
 
 use crate::config::Config;
+use crate::throttle::LoginThrottle;
 use crate::tokens::TokenService;
 use plenum_protocol::MeetingId;
 use plenum_store::Store;
@@ -28,6 +29,7 @@ pub struct AppInner {
     /// A valid Argon2id hash of a random password. Logins for unknown users are verified
     /// against it so they take as long as logins with a wrong password.
     pub(crate) dummy_hash: String,
+    pub(crate) login_throttle: LoginThrottle,
 }
 
 impl Deref for AppState {
@@ -49,6 +51,7 @@ impl AppState {
                 shutdown: Shutdown::new(),
                 meeting_events,
                 dummy_hash,
+                login_throttle: LoginThrottle::default(),
             }),
         }
     }

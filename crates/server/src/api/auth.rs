@@ -17,6 +17,7 @@ use base64::Engine as _;
 use plenum_protocol::rest::{LoginRequest, SessionResponse, User};
 use plenum_store::{Rotation, TokenHash, UserRecord};
 use rand::RngCore as _;
+use std::time::Instant;
 use time::OffsetDateTime;
 
 /// Cookie name when cookies are `Secure` (the prefix makes browsers enforce Secure,
@@ -31,6 +32,19 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let failed = || ApiError::unauthorized("invalid_credentials", "wrong username or password");
     let now = OffsetDateTime::now_utc();
+    let instant = Instant::now();
+    if let Err(wait) = state.login_throttle.check(&body.username, instant) {
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many failed logins for this account; try again later",
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        return Ok(response);
+    }
     let plausible = !body.username.is_empty()
         && body.username.chars().count() <= MAX_USERNAME_CHARS
         && body.password.chars().count() <= MAX_PASSWORD_CHARS;
@@ -51,8 +65,12 @@ pub async fn login(
     let matches = passwords::verify(body.password, phc).await?;
     let user = match user {
         Some(user) if matches => user,
-        _ => return Err(failed()),
+        _ => {
+            state.login_throttle.record_failure(&body.username, instant);
+            return Err(failed());
+        }
     };
+    state.login_throttle.record_success(&body.username);
     let refresh = new_refresh_token();
     let expires_at = now + state.config.tokens.refresh_lifetime;
     state

@@ -122,7 +122,8 @@ pub fn invite_body(state: &AppState, invite: &InviteRecord) -> Invite {
 }
 
 /// Checks the meeting password, if the meeting has one: absent → 401 `password_required`,
-/// wrong → 403 `wrong_password`.
+/// wrong → 401 `wrong_password` (the password is a credential; the web client shows
+/// "wrong password" on 401).
 pub async fn check_meeting_password(
     meeting: &MeetingRecord,
     given: Option<String>,
@@ -139,7 +140,7 @@ pub async fn check_meeting_password(
     if given.chars().count() > validate::MAX_PASSWORD_CHARS
         || !passwords::verify(given, phc.clone()).await?
     {
-        return Err(ApiError::forbidden(
+        return Err(ApiError::unauthorized(
             "wrong_password",
             "wrong meeting password",
         ));

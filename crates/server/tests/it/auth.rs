@@ -281,3 +281,28 @@ async fn insecure_cookie_mode_drops_secure_and_the_host_prefix() {
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
 }
+
+#[tokio::test]
+async fn repeated_failures_lock_the_username() {
+    let app = TestApp::new().await;
+    for _ in 0..plenum_server::throttle::MAX_FAILURES {
+        app.login_answer("Alice", "guess")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    // Locked now, even with the right password; the answer says when to retry.
+    let locked = app.login_answer("alice", ALICE_PASSWORD).await;
+    locked.assert_problem(429, "too_many_attempts");
+    let retry: u64 = locked.header("retry-after").parse().unwrap();
+    assert!(retry > 0 && retry <= 900, "{retry}");
+    // Other accounts, known or not, are unaffected.
+    assert_eq!(
+        app.login_answer("bob", crate::common::BOB_PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.login_answer("nobody", "x")
+        .await
+        .assert_problem(401, "invalid_credentials");
+}

@@ -185,12 +185,12 @@ async fn password_protected_meetings_need_the_password() {
         ),
         (
             json!({"display_name": "G", "password": "hunter3"}),
-            403,
+            401,
             "wrong_password",
         ),
         (
             json!({"display_name": "G", "password": "x".repeat(500)}),
-            403,
+            401,
             "wrong_password",
         ),
         (

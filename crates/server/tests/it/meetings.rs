@@ -167,7 +167,7 @@ async fn join_tokens_give_roles_by_ownership_and_invite() {
         (json!({"invite_code": code}), 401, "password_required"),
         (
             json!({"invite_code": code, "password": "wrong"}),
-            403,
+            401,
             "wrong_password",
         ),
         (
