@@ -494,6 +494,17 @@ mod tests {
         ));
     }
 
+    /// A key as `openssl genpkey -algorithm ed25519` writes it (PKCS#8 v1, no public key);
+    /// made for this test only.
+    const OPENSSL_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEII7uP+6hXFMqwNral1uc+hn7ZSdVvc9TUTzbWGSy6t3+\n-----END PRIVATE KEY-----\n";
+
+    #[test]
+    fn openssl_keys_load() {
+        let svc = TokenService::from_pem(OPENSSL_KEY, "x", Duration::from_secs(60)).unwrap();
+        let issued = svc.issue_user(UserId::random(), "A", t0());
+        assert!(svc.verify_at(&issued.token, t0()).is_ok());
+    }
+
     #[test]
     fn pem_round_trip_and_bad_keys() {
         let pem = generate_pem();
