@@ -41,6 +41,9 @@ const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(300);
 /// The bandwidth estimate a subscriber starts with: enough for a full layer and audio, so a
 /// good link starts sharp; the estimator steps it down as soon as the link says otherwise.
 const INITIAL_ESTIMATE: Bitrate = Bitrate::kbps(2_000);
+/// How many immediate timeouts one poll serves before leaving the rest to the driver's
+/// next round (each releases one paced packet).
+const MAX_IMMEDIATE_TIMEOUTS: u32 = 10_000;
 /// What each forwarded audio track is assumed to take from a subscriber's budget.
 const AUDIO_RESERVE_BPS: u64 = 50_000;
 
@@ -995,6 +998,7 @@ fn poll_rtc(
 ) -> bool {
     let slot = &mut p.rtcs[side as usize];
     slot.dirty = false;
+    let mut immediate_timeouts = 0;
     loop {
         if !slot.rtc.is_alive() {
             return false;
@@ -1008,6 +1012,18 @@ fn poll_rtc(
         };
         let event = match output {
             Output::Timeout(t) => {
+                // str0m's pacer releases one packet per timeout and then asks for an
+                // immediate one; serving it here, instead of on the next round of the
+                // driver, is what lets a subscriber receive more than one packet per loop.
+                // The bound keeps a misbehaving `Rtc` from spinning forever.
+                if t <= now && immediate_timeouts < MAX_IMMEDIATE_TIMEOUTS {
+                    immediate_timeouts += 1;
+                    if let Err(e) = slot.rtc.handle_input(Input::Timeout(now)) {
+                        warn!(participant = %id, ?side, "rtc failed: {e}");
+                        return false;
+                    }
+                    continue;
+                }
                 slot.timeout = Some(t);
                 return true;
             }

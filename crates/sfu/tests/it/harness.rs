@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use str0m::format::Codec;
 use str0m::media::{
     Direction, Frequency, MediaKind, MediaTime, Mid, Rid, Simulcast, SimulcastLayer,
 };
@@ -51,6 +52,9 @@ pub struct Publish {
     pub audio: bool,
     pub camera: bool,
     pub simulcast: bool,
+    pub screen: bool,
+    /// The only video codec the publisher's browser supports.
+    pub codec: Codec,
     /// RFC 6464 level (-dBov) written with each audio frame.
     pub level: i8,
 }
@@ -60,18 +64,24 @@ impl Publish {
         audio: true,
         camera: true,
         simulcast: false,
+        screen: false,
+        codec: Codec::Vp8,
         level: -30,
     };
     pub const AV_SIMULCAST: Publish = Publish {
         audio: true,
         camera: true,
         simulcast: true,
+        screen: false,
+        codec: Codec::Vp8,
         level: -30,
     };
     pub const NOTHING: Publish = Publish {
         audio: false,
         camera: false,
         simulcast: false,
+        screen: false,
+        codec: Codec::Vp8,
         level: -127,
     };
 }
@@ -87,6 +97,7 @@ pub struct TestParticipant {
     pub spec: Publish,
     pub audio_mid: Option<Mid>,
     pub video_mid: Option<Mid>,
+    pub screen_mid: Option<Mid>,
     pending_publish: Option<SdpPendingOffer>,
     /// Latest subscribe offer's map: mid → (publisher, source).
     pub sub_tracks: BTreeMap<Mid, (ParticipantId, TrackSource)>,
@@ -128,6 +139,11 @@ pub struct World {
     next_port: u16,
     /// Datagrams the SFU sent, by destination.
     pub sent_to: BTreeMap<SocketAddr, usize>,
+    /// Loss on one path: every nth video RTP datagram (by size: audio frames here are
+    /// small) the SFU sends to this address is lost; retransmissions are lost alike.
+    pub lose_every: Option<(SocketAddr, usize)>,
+    pub lost: usize,
+    rtp_to_lossy: usize,
 }
 
 impl World {
@@ -149,13 +165,28 @@ impl World {
             net: VecDeque::new(),
             next_port: 10_000,
             sent_to: BTreeMap::new(),
+            lose_every: None,
+            lost: 0,
+            rtp_to_lossy: 0,
         }
     }
 
-    fn client(&mut self) -> (ClientRtc, SocketAddr) {
+    fn client(&mut self, codec: Codec) -> (ClientRtc, SocketAddr) {
         let addr: SocketAddr = format!("198.51.100.7:{}", self.next_port).parse().unwrap();
         self.next_port += 1;
-        let mut rtc = Rtc::builder().build(self.now);
+        let config = match codec {
+            Codec::Vp8 => Rtc::builder(),
+            Codec::Vp9 => Rtc::builder()
+                .clear_codecs()
+                .enable_opus(true, false)
+                .enable_vp9(true),
+            Codec::H264 => Rtc::builder()
+                .clear_codecs()
+                .enable_opus(true, false)
+                .enable_h264(true),
+            other => panic!("harness has no frames for {other:?}"),
+        };
+        let mut rtc = config.build(self.now);
         rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
         (
             ClientRtc {
@@ -169,8 +200,8 @@ impl World {
     /// Adds a participant and sends its publish offer; returns its index.
     pub fn join(&mut self, conference: MeetingId, spec: Publish) -> usize {
         let id = ParticipantId(Uuid::new_v4());
-        let (publish, pub_addr) = self.client();
-        let (subscribe, sub_addr) = self.client();
+        let (publish, pub_addr) = self.client(spec.codec);
+        let (subscribe, sub_addr) = self.client(Codec::Vp8);
         self.participants.push(TestParticipant {
             conference,
             id,
@@ -181,6 +212,7 @@ impl World {
             spec,
             audio_mid: None,
             video_mid: None,
+            screen_mid: None,
             pending_publish: None,
             sub_tracks: BTreeMap::new(),
             received: vec![],
@@ -204,7 +236,7 @@ impl World {
             },
             self.now,
         );
-        if spec.audio || spec.camera {
+        if spec.audio || spec.camera || spec.screen {
             self.publish_offer(idx);
         }
         self.settle();
@@ -238,6 +270,14 @@ impl World {
                 source: TrackSource::Camera,
             });
         }
+        if p.spec.screen {
+            let mid = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+            p.screen_mid = Some(mid);
+            tracks.push(PublishedTrack {
+                mid: mid.to_string(),
+                source: TrackSource::Screen,
+            });
+        }
         let (offer, pending) = api.apply().unwrap();
         p.pending_publish = Some(pending);
         let cmd = BridgeCommand::PublishOffer {
@@ -255,11 +295,19 @@ impl World {
     }
 
     pub fn view(&mut self, idx: usize, tiles: &[(usize, u32, u32)]) {
+        let tiles: Vec<_> = tiles
+            .iter()
+            .map(|(who, w, h)| (*who, TrackSource::Camera, *w, *h))
+            .collect();
+        self.view_sources(idx, &tiles);
+    }
+
+    pub fn view_sources(&mut self, idx: usize, tiles: &[(usize, TrackSource, u32, u32)]) {
         let tiles = tiles
             .iter()
-            .map(|(who, w, h)| ViewedTile {
+            .map(|(who, source, w, h)| ViewedTile {
                 participant_id: self.participants[*who].id,
-                source: TrackSource::Camera,
+                source: *source,
                 width: *w,
                 height: *h,
             })
@@ -279,9 +327,20 @@ impl World {
             let mut busy = false;
             while let Some(t) = self.sfu.poll_transmit() {
                 *self.sent_to.entry(t.destination).or_default() += 1;
+                busy = true;
+                if let Some((addr, n)) = self.lose_every
+                    && addr == t.destination
+                    && is_rtp(&t.contents)
+                    && t.contents.len() > 400
+                {
+                    self.rtp_to_lossy += 1;
+                    if self.rtp_to_lossy.is_multiple_of(n) {
+                        self.lost += 1;
+                        continue;
+                    }
+                }
                 self.net
                     .push_back((self.sfu_addr, t.destination, t.contents));
-                busy = true;
             }
             while let Some(ev) = self.sfu.poll_event() {
                 self.on_event(ev);
@@ -493,7 +552,7 @@ impl World {
         let writer = p.publish.rtc.writer(mid).unwrap();
         let pt = writer
             .payload_params()
-            .find(|pp| pp.spec().codec == str0m::format::Codec::Opus)
+            .find(|pp| pp.spec().codec == Codec::Opus)
             .unwrap()
             .pt();
         writer
@@ -507,11 +566,28 @@ impl World {
         let now = self.now;
         let start = self.start;
         let p = &mut self.participants[idx];
-        let Some(mid) = p.video_mid else { return };
         if !p.sending || !p.publish.rtc.is_alive() || !p.publish.rtc.is_connected() {
             return;
         }
+        let codec = p.spec.codec;
         p.frame_no += 1;
+        if let Some(mid) = p.screen_mid {
+            let ms = (now - start).as_millis() as u64;
+            let key = p.frame_no % 100 == 1 || p.keyframe_due.contains(&None);
+            if p.video_mid.is_none() {
+                p.keyframe_due.retain(|r| r.is_some());
+            }
+            let data = frame(codec, key, b's', 1200);
+            let writer = p.publish.rtc.writer(mid).unwrap();
+            let pt = writer
+                .payload_params()
+                .find(|pp| pp.spec().codec == codec)
+                .unwrap()
+                .pt();
+            let time = MediaTime::new(9_000_000 + ms * 90, Frequency::NINETY_KHZ);
+            writer.write(pt, now, time, data).unwrap();
+        }
+        let Some(mid) = p.video_mid else { return };
         let ms = (now - start).as_millis() as u64;
         // Each layer has its own RTP time origin, as browsers' simulcast streams do.
         let layers: Vec<(Option<Rid>, u8, usize, u64)> = if p.spec.simulcast {
@@ -528,14 +604,12 @@ impl World {
         for (rid, tag, size, origin) in layers {
             let key = periodic || p.keyframe_due.contains(&rid);
             p.keyframe_due.retain(|r| *r != rid);
-            let mut data = vec![tag; size];
-            // VP8 frame tag: bit 0 of the first byte is 0 for keyframes.
-            data[0] = if key { 0x10 } else { 0x11 };
+            let data = frame(codec, key, tag, size);
             let time = MediaTime::new(origin + ms * 90, Frequency::NINETY_KHZ);
             let writer = p.publish.rtc.writer(mid).unwrap();
             let pt = writer
                 .payload_params()
-                .find(|pp| pp.spec().codec == str0m::format::Codec::Vp8)
+                .find(|pp| pp.spec().codec == codec)
                 .unwrap()
                 .pt();
             let writer = match rid {
@@ -554,6 +628,35 @@ impl World {
     ) -> Vec<(MeetingId, BridgeEvent)> {
         self.events.iter().filter(|(_, e)| f(e)).cloned().collect()
     }
+}
+
+/// A video frame the SFU's depacketizer reads like a real one: keyframe or not by the
+/// codec's own bits, `tag` at byte 1 (VP8, VP9) to tell layers apart.
+fn frame(codec: Codec, key: bool, tag: u8, size: usize) -> Vec<u8> {
+    let mut data = vec![tag; size];
+    match codec {
+        // Frame tag: bit 0 of the first byte is 0 for keyframes.
+        Codec::Vp8 => data[0] = if key { 0x10 } else { 0x11 },
+        // Uncompressed header: frame marker 0b10, profile 0, frame_type bit 2 (0 = key).
+        Codec::Vp9 => data[0] = if key { 0x80 } else { 0x84 },
+        // One Annex B NAL unit: IDR (type 5) or non-IDR slice (type 1).
+        Codec::H264 => {
+            for b in &mut data {
+                // No accidental start codes inside the NAL.
+                if *b == 0 {
+                    *b = 1;
+                }
+            }
+            data[..5].copy_from_slice(&[0, 0, 0, 1, if key { 0x65 } else { 0x41 }]);
+        }
+        other => panic!("no frames for {other:?}"),
+    }
+    data
+}
+
+/// RTP rather than RTCP, STUN or DTLS (RFC 7983 and RFC 5761 demultiplexing).
+fn is_rtp(data: &[u8]) -> bool {
+    data.len() > 12 && (128..=191).contains(&data[0]) && !(192..=223).contains(&data[1])
 }
 
 pub fn meeting(n: u128) -> MeetingId {
