@@ -673,13 +673,14 @@ impl Conference {
             if p.outs.contains_key(key) {
                 continue;
             }
-            // The msid names the publisher and the source, which helps when reading
-            // browser internals; the signaled `tracks` list is the contract.
+            // The msid (stream = publisher, track = publisher and source, unique within the
+            // connection) helps when reading browser internals; the signaled `tracks` list
+            // is the contract.
             let mid = api.add_media(
                 *kind,
                 Direction::SendOnly,
                 Some(key.0.to_string()),
-                Some(format!("{:?}", key.1).to_lowercase()),
+                Some(format!("{}-{:?}", key.0, key.1).to_lowercase()),
                 None,
             );
             added.push((*key, mid, *kind));

@@ -153,6 +153,11 @@ impl Sfu {
     }
 
     /// A command of the control plane.
+    ///
+    /// `AddParticipant` opens the conference if it is new; removing its last participant
+    /// or `CloseConference` drops it. A command naming an unknown participant (or an
+    /// unknown conference) answers `BridgeEvent::Error { code: "invalid_state" }`; bad SDP
+    /// answers `"invalid_sdp"`. Removing or closing something unknown is ignored.
     pub fn handle_command(&mut self, cmd: BridgeCommand, now: Instant) {
         let conference = cmd.conference();
         match cmd {
