@@ -13,9 +13,6 @@ pub enum StoreError {
     /// The database URL could not be understood.
     #[error("invalid database URL {0}")]
     InvalidUrl(String),
-    /// The URL names a backend this build does not implement yet.
-    #[error("the {0} backend is not supported yet; use a sqlite:// URL")]
-    UnsupportedBackend(&'static str),
     /// A stored value does not decode (for example an id that is not a UUID): the
     /// database was edited by hand or is corrupt.
     #[error("corrupt row: {0}")]

@@ -1,11 +1,11 @@
 //! plenum-store: everything Plenum keeps on disk, behind one facade, [`Store`].
 //!
-//! The facade hides which database runs underneath. Today that is SQLite (one file in the
-//! data directory, the default for a self-hosted instance); the backend is an enum so a
-//! PostgreSQL arm can be added without touching callers. The SQL is written once: both
+//! The facade hides which database runs underneath: SQLite (one file in the data
+//! directory, the default for a self-hosted instance) or PostgreSQL (for deployments that
+//! already run one, or several control-plane nodes). The SQL is written once: both
 //! backends accept `$N` placeholders, ids are stored as hyphenated UUID text and times as
 //! Unix seconds, so every query body is shared and only the migrations differ per backend
-//! (`migrations/<backend>/`).
+//! (`migrations/<backend>/`). One contract test suite runs against both.
 //!
 //! Callers pass the current time in (`now`) instead of the store reading a clock, so tests
 //! can move through expiry deterministically.
@@ -26,6 +26,7 @@ pub use records::{
 
 use plenum_protocol::{MeetingId, UserId};
 use rows::{BanRow, InviteRow, MeetingRow, RefreshRow, UserRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::path::Path;
 use std::str::FromStr;
@@ -42,11 +43,12 @@ pub struct Store {
     backend: Backend,
 }
 
-/// The database behind the facade. A PostgreSQL arm joins here: every query body is
-/// written once and expanded per arm by [`on_backend!`].
+/// The database behind the facade. Every query body is written once and expanded per arm
+/// by [`on_backend!`].
 #[derive(Clone, Debug)]
 enum Backend {
     Sqlite(SqlitePool),
+    Postgres(PgPool),
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool. The body is compiled once per
@@ -55,6 +57,7 @@ macro_rules! on_backend {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
             Backend::Sqlite($pool) => $body,
+            Backend::Postgres($pool) => $body,
         }
     };
 }
@@ -67,8 +70,9 @@ const REFRESH_COLUMNS: &str =
     "id, user_id, token_hash, family_id, expires_at, revoked_at, replaced_by, created_at";
 
 impl Store {
-    /// Opens the database named by `url`: `sqlite://path/to/file.db` (created if missing)
-    /// or `sqlite::memory:`. Does not apply migrations; call [`Store::migrate`].
+    /// Opens the database named by `url`: `sqlite://path/to/file.db` (created if missing),
+    /// `sqlite::memory:`, or `postgres://user@host/db`. Does not apply migrations; call
+    /// [`Store::migrate`].
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
@@ -76,10 +80,21 @@ impl Store {
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             Self::open_sqlite(options, in_memory).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Err(StoreError::UnsupportedBackend("postgres"))
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::InvalidUrl(format!("{}: {e}", redact_url(url))))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(BUSY_TIMEOUT)
+                .connect_with(options)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            Ok(Self {
+                backend: Backend::Postgres(pool),
+            })
         } else {
             Err(StoreError::InvalidUrl(format!(
-                "{url}: expected a sqlite:// URL"
+                "{}: expected a sqlite:// or postgres:// URL",
+                redact_url(url)
             )))
         }
     }
@@ -120,6 +135,7 @@ impl Store {
     pub fn backend_name(&self) -> &'static str {
         match &self.backend {
             Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         }
     }
 
@@ -127,6 +143,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -557,9 +574,9 @@ impl Store {
             .bind(subject)
             .bind(now.unix_timestamp())
             .execute(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        Ok(())
+            .await
+            .map(|_| ()))
+        .map_err(StoreError::from_sqlx)
     }
 
     /// Whether any of `subjects` is banned from the meeting.
@@ -570,7 +587,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         for subject in subjects {
             let found: Option<i64> = on_backend!(self, pool => sqlx::query_scalar(
-                "SELECT 1 FROM meeting_bans WHERE meeting_id = $1 AND subject = $2")
+                "SELECT CAST(1 AS BIGINT) FROM meeting_bans WHERE meeting_id = $1 AND subject = $2")
                 .bind(meeting_id.to_string())
                 .bind(*subject)
                 .fetch_optional(pool)
@@ -632,9 +649,9 @@ impl Store {
             .bind(key)
             .bind(value)
             .execute(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        Ok(())
+            .await
+            .map(|_| ()))
+        .map_err(StoreError::from_sqlx)
     }
 
     /// Sets a setting only if it is absent; returns whether this call set it. Lets two
@@ -653,5 +670,40 @@ impl Store {
             .map(|r| r.rows_affected()))
         .map_err(StoreError::from_sqlx)?;
         Ok(done == 1)
+    }
+}
+
+/// A database URL fit for logs and error messages: any password is replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        Some(_) => url.to_owned(),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        let cases = [
+            (
+                "postgres://u:secret@h:5432/db",
+                "postgres://u:***@h:5432/db",
+            ),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+            ("postgres://h/db?x=1", "postgres://h/db?x=1"),
+            ("nonsense", "nonsense"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(super::redact_url(url), shown);
+        }
     }
 }

@@ -11,16 +11,18 @@ use plenum_store::{
 use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
 
-/// A migrated store in its own temporary directory, removed on drop.
+/// The PostgreSQL server the contract tests also run against. `PLENUM_TEST_POSTGRES_URL`
+/// overrides it; setting it to `off` skips the PostgreSQL half (for machines without one).
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A migrated, empty store: a SQLite file in a temporary directory, or a fresh schema in
+/// the PostgreSQL test database. Removed by [`TestStore::cleanup`].
 struct TestStore {
     store: Store,
-    dir: PathBuf,
-}
-
-impl Drop for TestStore {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    /// How to open the same database again.
+    url: String,
+    dir: Option<PathBuf>,
+    schema: Option<(String, String)>,
 }
 
 impl std::ops::Deref for TestStore {
@@ -30,15 +32,103 @@ impl std::ops::Deref for TestStore {
     }
 }
 
-async fn store() -> TestStore {
-    let dir = std::env::temp_dir().join(format!("plenum-store-test-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_sqlite_file(&dir.join("plenum.db"))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    TestStore { store, dir }
+impl TestStore {
+    async fn sqlite() -> Self {
+        let dir = std::env::temp_dir().join(format!("plenum-store-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("plenum.db");
+        let store = Store::open_sqlite_file(&path).await.unwrap();
+        store.migrate().await.unwrap();
+        let url = format!("sqlite://{}", path.display());
+        TestStore {
+            store,
+            url,
+            dir: Some(dir),
+            schema: None,
+        }
+    }
+
+    async fn postgres() -> Option<Self> {
+        let base = std::env::var("PLENUM_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
+        if base == "off" {
+            return None;
+        }
+        let schema = format!("plenum_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&base).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL at {base} is needed (PLENUM_TEST_POSTGRES_URL=off skips): {e}")
+        });
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+        let store = Store::connect(&url).await.unwrap();
+        assert_eq!(store.backend_name(), "postgres");
+        store.migrate().await.unwrap();
+        Some(TestStore {
+            store,
+            url,
+            dir: None,
+            schema: Some((base, schema)),
+        })
+    }
+
+    async fn cleanup(self) {
+        self.store.close().await;
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((base, schema)) = &self.schema {
+            let admin = sqlx::PgPool::connect(base).await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+        }
+    }
 }
+
+/// Runs each contract case once per backend.
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let store = super::TestStore::sqlite().await;
+                    super::$case(&store).await;
+                    store.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(store) = super::TestStore::postgres().await else { return };
+                    super::$case(&store).await;
+                    store.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    users_round_trip_and_usernames_are_unique,
+    meetings_crud_and_listing_by_owner,
+    invites_expire_and_revoke,
+    refresh_tokens_rotate_and_reuse_revokes_the_family,
+    concurrent_rotation_lets_exactly_one_win,
+    refresh_token_hashes_are_unique,
+    bans_are_per_meeting_and_idempotent,
+    settings_set_get_and_insert_once,
+    migrations_are_idempotent_and_data_survives_reopen,
+);
 
 fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
@@ -76,9 +166,7 @@ async fn meeting(store: &Store, owner: UserId, title: &str) -> MeetingId {
         .id
 }
 
-#[tokio::test]
-async fn users_round_trip_and_usernames_are_unique() {
-    let s = store().await;
+async fn users_round_trip_and_usernames_are_unique(s: &TestStore) {
     let created = s
         .create_user(
             NewUser {
@@ -132,14 +220,12 @@ async fn users_round_trip_and_usernames_are_unique() {
     ));
 }
 
-#[tokio::test]
-async fn meetings_crud_and_listing_by_owner() {
-    let s = store().await;
-    let alice = user(&s, "alice").await;
-    let bob = user(&s, "bob").await;
-    let first = meeting(&s, alice, "first").await;
-    let second = meeting(&s, alice, "second").await;
-    meeting(&s, bob, "bob's").await;
+async fn meetings_crud_and_listing_by_owner(s: &TestStore) {
+    let alice = user(s, "alice").await;
+    let bob = user(s, "bob").await;
+    let first = meeting(s, alice, "first").await;
+    let second = meeting(s, alice, "second").await;
+    meeting(s, bob, "bob's").await;
 
     let mine = s.meetings_by_owner(alice).await.unwrap();
     let mut expected = vec![first, second];
@@ -233,12 +319,10 @@ async fn meetings_crud_and_listing_by_owner() {
     assert_eq!(s.meetings_by_owner(alice).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn invites_expire_and_revoke() {
-    let s = store().await;
-    let alice = user(&s, "alice").await;
-    let m = meeting(&s, alice, "m").await;
-    let other = meeting(&s, alice, "other").await;
+async fn invites_expire_and_revoke(s: &TestStore) {
+    let alice = user(s, "alice").await;
+    let m = meeting(s, alice, "m").await;
+    let other = meeting(s, alice, "other").await;
     let soon = t0() + Duration::hours(1);
     for (code, expires_at) in [("forever", None), ("soon", Some(soon))] {
         s.create_invite(
@@ -335,10 +419,8 @@ async fn invites_expire_and_revoke() {
     ));
 }
 
-#[tokio::test]
-async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
-    let s = store().await;
-    let alice = user(&s, "alice").await;
+async fn refresh_tokens_rotate_and_reuse_revokes_the_family(s: &TestStore) {
+    let alice = user(s, "alice").await;
     let day = Duration::days(1);
     let first = TokenHash::of("first-secret");
     let record = s
@@ -428,10 +510,8 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     ));
 }
 
-#[tokio::test]
-async fn refresh_token_hashes_are_unique() {
-    let s = store().await;
-    let alice = user(&s, "alice").await;
+async fn refresh_token_hashes_are_unique(s: &TestStore) {
+    let alice = user(s, "alice").await;
     let hash = TokenHash::of("same");
     s.create_refresh_token(alice, &hash, t0() + Duration::days(1), t0())
         .await
@@ -442,12 +522,10 @@ async fn refresh_token_hashes_are_unique() {
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
 
-#[tokio::test]
-async fn bans_are_per_meeting_and_idempotent() {
-    let s = store().await;
-    let alice = user(&s, "alice").await;
-    let m = meeting(&s, alice, "m").await;
-    let other = meeting(&s, alice, "other").await;
+async fn bans_are_per_meeting_and_idempotent(s: &TestStore) {
+    let alice = user(s, "alice").await;
+    let m = meeting(s, alice, "m").await;
+    let other = meeting(s, alice, "other").await;
     let guest = "guest:6b1e3d1c-0d0a-4c7e-9a55-3c3b0a8f2f11";
     s.add_ban(m, guest, t0()).await.unwrap();
     s.add_ban(m, guest, t0() + Duration::minutes(1))
@@ -483,9 +561,7 @@ async fn bans_are_per_meeting_and_idempotent() {
     ));
 }
 
-#[tokio::test]
-async fn settings_set_get_and_insert_once() {
-    let s = store().await;
+async fn settings_set_get_and_insert_once(s: &TestStore) {
     assert_eq!(s.setting("demo_created").await.unwrap(), None);
     assert!(
         s.insert_setting_if_absent("demo_created", "1")
@@ -508,35 +584,68 @@ async fn settings_set_get_and_insert_once() {
     );
 }
 
-#[tokio::test]
-async fn migrations_are_idempotent_and_data_survives_reopen() {
-    let s = store().await;
-    let alice = user(&s, "alice").await;
+async fn migrations_are_idempotent_and_data_survives_reopen(s: &TestStore) {
+    let alice = user(s, "alice").await;
     s.migrate().await.unwrap();
-    let path = s.dir.join("plenum.db");
-    s.close().await;
-    let reopened = Store::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let reopened = Store::connect(&s.url).await.unwrap();
     reopened.migrate().await.unwrap();
     assert_eq!(reopened.user_by_id(alice).await.unwrap().username, "alice");
-    assert_eq!(reopened.backend_name(), "sqlite");
+    assert_eq!(reopened.backend_name(), s.backend_name());
+    reopened.close().await;
 }
 
 #[tokio::test]
 async fn connect_rejects_unknown_urls() {
-    let cases = ["mysql://localhost/db", "", "postgres://localhost/db"];
+    let cases = [
+        "mysql://localhost/db",
+        "",
+        "postgres://u:pw@localhost:5432/db?sslmode=bogus",
+    ];
     for url in cases {
         let got = Store::connect(url).await;
         assert!(
-            matches!(
-                got,
-                Err(StoreError::InvalidUrl(_) | StoreError::UnsupportedBackend(_))
-            ),
+            matches!(got, Err(StoreError::InvalidUrl(_))),
             "{url}: {got:?}"
         );
+        assert!(
+            !format!("{got:?}").contains("pw@"),
+            "passwords are not echoed"
+        );
     }
+    // A PostgreSQL server that is not there is a database error, not a hang or a panic.
+    let got = Store::connect("postgres://postgres@127.0.0.1:1/none").await;
+    assert!(matches!(got, Err(StoreError::Database(_))), "{got:?}");
     let memory = Store::connect("sqlite::memory:").await.unwrap();
     memory.migrate().await.unwrap();
     assert_eq!(memory.count_users().await.unwrap(), 0);
+}
+
+async fn concurrent_rotation_lets_exactly_one_win(s: &TestStore) {
+    let alice = user(s, "alice").await;
+    let day = Duration::days(1);
+    let presented = TokenHash::of("contested");
+    s.create_refresh_token(alice, &presented, t0() + day, t0())
+        .await
+        .unwrap();
+    let (hash_a, hash_b) = (TokenHash::of("a"), TokenHash::of("b"));
+    let (a, b) = tokio::join!(
+        s.rotate_refresh_token(&presented, &hash_a, t0() + day, t0()),
+        s.rotate_refresh_token(&presented, &hash_b, t0() + day, t0()),
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    let rotated = outcomes
+        .iter()
+        .filter(|o| matches!(o, Rotation::Rotated(_)))
+        .count();
+    let reused = outcomes
+        .iter()
+        .filter(|o| matches!(o, Rotation::Reused { .. }))
+        .count();
+    assert_eq!((rotated, reused), (1, 1), "{outcomes:?}");
+    // The loser's replay revoked the family, including the winner's new token.
+    for hash in ["a", "b"] {
+        if let Ok(record) = s.refresh_token_by_hash(&TokenHash::of(hash)).await {
+            assert!(record.revoked_at.is_some());
+        }
+    }
 }
