@@ -8,8 +8,10 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod meeting_actor;
 pub mod passwords;
 pub mod serve;
+pub mod signaling;
 pub mod state;
 pub mod throttle;
 pub mod tokens;
@@ -26,7 +28,7 @@ use tower_http::trace::TraceLayer;
 /// The complete HTTP application: `/api/v1/...`, then the web client for everything else.
 pub fn app(state: AppState) -> Router {
     let api = api::routes()
-        // signaling routes are mounted here
+        .merge(signaling::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(web::no_store());

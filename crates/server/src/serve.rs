@@ -2,10 +2,12 @@
 //! start, listen, print the banner, and run until SIGINT/SIGTERM.
 
 use crate::config::{Config, LogFormat};
+use crate::meeting_actor::{self, Meetings};
 use crate::state::AppState;
 use crate::tokens::TokenService;
 use crate::{app, demo, passwords};
 use anyhow::Context as _;
+use plenum_bridge::{Bridge, BridgeConfig};
 use plenum_store::Store;
 use std::io::Write as _;
 use std::time::Duration;
@@ -38,7 +40,12 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     })?;
     let store = Store::connect(&config.store.database_url)
         .await
-        .with_context(|| format!("cannot open the database {}", config.store.database_url))?;
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                plenum_store::redact_url(&config.store.database_url)
+            )
+        })?;
     store
         .migrate()
         .await
@@ -46,7 +53,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// Builds the application state: store, signing key, dummy password hash.
+/// Builds the application state: store, signing key, media bridge, dummy password hash.
 pub async fn build_state(config: Config, store: Store) -> anyhow::Result<AppState> {
     let (tokens, generated) = TokenService::load_or_generate(
         &config.tokens.signing_key_file,
@@ -56,8 +63,17 @@ pub async fn build_state(config: Config, store: Store) -> anyhow::Result<AppStat
     if generated {
         tracing::info!(path = %config.tokens.signing_key_file.display(), "generated a new token signing key");
     }
+    let (bridge, _media_thread) = Bridge::start(BridgeConfig {
+        bind: config.media.bind,
+        announce: config.media.announce.clone(),
+    })
+    .with_context(|| format!("cannot start the media bridge on {}", config.media.bind))?;
+    tracing::info!(media = %bridge.local_addr(), "media bridge listening");
+    let meetings = Meetings::new(bridge);
     let dummy = passwords::hash(uuid::Uuid::new_v4().to_string()).await?;
-    Ok(AppState::new(config, store, tokens, dummy))
+    let state = AppState::new(config, store, tokens, meetings, dummy);
+    tokio::spawn(meeting_actor::follow_rest_changes(state.clone()));
+    Ok(state)
 }
 
 /// Runs the server until a stop signal.
@@ -75,7 +91,6 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let demo = demo::ensure(&store, OffsetDateTime::now_utc()).await?;
     let state = build_state(config, store).await?;
-    // Media plane and other background tasks are started here, from `state`.
 
     tracing::info!(http = %local, public_url = %state.config.http.public_url, "listening");
     let banner = demo::banner(&state.config.http.public_url, &demo);
@@ -109,6 +124,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         result = server => result.context("HTTP server failed")?,
         () = deadline => tracing::warn!("connections still open after the grace period; exiting"),
     }
+    state.meetings.shutdown();
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -1,6 +1,7 @@
 //! The state every request handler (and the signaling part) shares.
 
 use crate::config::Config;
+use crate::meeting_actor::Meetings;
 use crate::throttle::LoginThrottle;
 use crate::tokens::TokenService;
 use plenum_protocol::MeetingId;
@@ -21,6 +22,8 @@ pub struct AppInner {
     pub config: Config,
     pub store: Store,
     pub tokens: TokenService,
+    /// The live meetings' actors and the media bridge they drive.
+    pub meetings: Meetings,
     /// Fires once when the process is asked to stop; long-lived tasks (WebSockets, room
     /// actors) watch it and wind down.
     pub shutdown: Shutdown,
@@ -41,13 +44,20 @@ impl Deref for AppState {
 
 impl AppState {
     /// Builds the state. `dummy_hash` comes from [`crate::passwords::hash_blocking`].
-    pub fn new(config: Config, store: Store, tokens: TokenService, dummy_hash: String) -> Self {
+    pub fn new(
+        config: Config,
+        store: Store,
+        tokens: TokenService,
+        meetings: Meetings,
+        dummy_hash: String,
+    ) -> Self {
         let (meeting_events, _) = broadcast::channel(256);
         Self {
             inner: Arc::new(AppInner {
                 config,
                 store,
                 tokens,
+                meetings,
                 shutdown: Shutdown::new(),
                 meeting_events,
                 dummy_hash,

@@ -139,15 +139,56 @@ pub fn test_config(dir: &Path, extra: &[(&str, &str)]) -> Config {
     let mut set = |k: &str, v: &str| layer.set(k, RawValue::Text(v.into()), Origin::Default);
     set("store.data_dir", data.to_str().unwrap());
     set("web.assets_dir", dir.join("no-assets").to_str().unwrap());
+    // Each test app gets its own media socket.
+    set("media.bind", "127.0.0.1:0");
+    // Tests run in parallel: each instance's media socket takes a free port.
+    set("media.bind", "127.0.0.1:0");
     for (k, v) in extra {
         set(k, v);
     }
     Config::from_layer(&layer).unwrap()
 }
 
+/// The PostgreSQL server of the machine; `PLENUM_TEST_POSTGRES_URL=off` skips tests that
+/// need it.
+pub fn postgres_base_url() -> Option<String> {
+    let url = std::env::var("PLENUM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    (url != "off").then_some(url)
+}
+
 impl TestApp {
     pub async fn new() -> Self {
         Self::with_config(&[]).await
+    }
+
+    /// An instance whose store is a fresh schema in PostgreSQL; `None` when skipped.
+    /// Returns the schema too, for [`drop_schema`].
+    pub async fn postgres() -> Option<(Self, String)> {
+        let base = postgres_base_url()?;
+        let schema = format!("plenum_server_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&base).await.unwrap();
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let url = format!("{base}?options=-c%20search_path%3D{schema}");
+        Some((
+            Self::with_config(&[("store.database_url", &url)]).await,
+            schema,
+        ))
+    }
+
+    pub async fn drop_schema(self, schema: &str) {
+        self.state.store.close().await;
+        let base = postgres_base_url().unwrap();
+        let admin = sqlx::PgPool::connect(&base).await.unwrap();
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
     }
 
     /// An instance with users alice and bob; `extra` are config keys for this test.

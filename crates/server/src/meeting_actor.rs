@@ -1,0 +1,390 @@
+//! Meeting actors: one tokio task per live meeting, owning its [`Room`].
+//!
+//! Everything about a live meeting passes through its actor, in order: socket messages,
+//! bridge events and REST changes. The actor feeds them to the sans-IO room and carries out
+//! the room's outputs (frames to sockets, closes, bridge commands, persisted bans).
+//!
+//! A panic inside the room is caught where the room is called, so it ends only that meeting:
+//! its participants get `room.ended {internal_error}` and close code 4500; other meetings and
+//! the process go on.
+
+use crate::state::{AppState, MeetingEvent};
+use plenum_bridge::Bridge;
+use plenum_protocol::MeetingId;
+use plenum_protocol::bridge::{BridgeCommand, BridgeEvent};
+use plenum_protocol::signaling::{
+    ClientMessage, LeaveReason, ServerEnvelope, ServerMessage, close_code,
+};
+use plenum_room::{BanKey, ConnectionId, Identity, MeetingSettings, Room, RoomOutput, WallClock};
+use plenum_store::StoreError;
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
+
+/// How many frames may wait for one slow socket before the actor gives up on it.
+pub const OUTBOUND_QUEUE: usize = 512;
+
+/// What the actor sends to one socket task.
+#[derive(Debug)]
+pub enum Outbound {
+    Frame(String),
+    Close { code: u16, reason: String },
+}
+
+/// What reaches an actor.
+#[derive(Debug)]
+pub enum ActorInput {
+    Connect {
+        conn: ConnectionId,
+        identity: Identity,
+        outbound: mpsc::Sender<Outbound>,
+    },
+    Message {
+        conn: ConnectionId,
+        txn: Option<String>,
+        message: ClientMessage,
+    },
+    Disconnect {
+        conn: ConnectionId,
+    },
+    /// The meeting's settings changed over REST.
+    Settings(MeetingSettings),
+    /// The meeting was deleted over REST.
+    Deleted,
+}
+
+/// Errors when reaching a meeting.
+#[derive(Debug, thiserror::Error)]
+pub enum MeetingError {
+    #[error("meeting not found")]
+    NotFound,
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The registry of running meeting actors. Its lock is taken only to find or start an actor,
+/// never on the message path.
+#[derive(Clone)]
+pub struct Meetings {
+    actors: Arc<Mutex<HashMap<MeetingId, mpsc::UnboundedSender<ActorInput>>>>,
+    next_connection: Arc<AtomicU64>,
+    bridge: Bridge,
+}
+
+impl std::fmt::Debug for Meetings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Meetings").finish_non_exhaustive()
+    }
+}
+
+impl Meetings {
+    pub fn new(bridge: Bridge) -> Self {
+        Self {
+            actors: Arc::default(),
+            next_connection: Arc::new(AtomicU64::new(1)),
+            bridge,
+        }
+    }
+
+    /// A fresh id for a socket.
+    pub fn next_connection_id(&self) -> ConnectionId {
+        ConnectionId(self.next_connection.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The input channel of the meeting's actor, started if it is not running.
+    pub async fn actor(
+        &self,
+        state: &AppState,
+        meeting: MeetingId,
+    ) -> Result<mpsc::UnboundedSender<ActorInput>, MeetingError> {
+        if let Some(sender) = self.running(meeting) {
+            return Ok(sender);
+        }
+        // Loaded outside the registry lock; if two sockets race here, the first insert wins
+        // and the second settings copy is simply dropped.
+        let settings = load_settings(state, meeting).await?;
+        let banned = state
+            .store
+            .bans_for_meeting(meeting)
+            .await?
+            .into_iter()
+            .filter_map(|ban| BanKey::parse(&ban.subject))
+            .collect();
+        let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sender) = actors.get(&meeting).filter(|s| !s.is_closed()) {
+            return Ok(sender.clone());
+        }
+        let (sender, receiver) = mpsc::unbounded_channel();
+        actors.insert(meeting, sender.clone());
+        drop(actors);
+        let events = self.bridge.open_conference(meeting);
+        let actor = Actor {
+            meeting,
+            room: Room::new(
+                settings,
+                banned,
+                WallClock {
+                    at: Instant::now().into_std(),
+                    time: SystemTime::now(),
+                },
+            ),
+            slow: Vec::new(),
+            connections: BTreeMap::new(),
+            bridge: self.bridge.clone(),
+            state: state.clone(),
+        };
+        let registry = self.clone();
+        tokio::spawn(async move {
+            actor.run(receiver, events).await;
+            registry.forget(meeting);
+        });
+        Ok(sender)
+    }
+
+    /// Stops the media bridge (at shutdown).
+    pub fn shutdown(&self) {
+        self.bridge.shutdown();
+    }
+
+    /// Tells a running actor about a REST change; a meeting nobody is in needs no telling.
+    pub fn notify(&self, meeting: MeetingId, input: ActorInput) {
+        if let Some(sender) = self.running(meeting) {
+            // A closed channel means the actor just ended: nothing left to tell.
+            let _ = sender.send(input);
+        }
+    }
+
+    fn running(&self, meeting: MeetingId) -> Option<mpsc::UnboundedSender<ActorInput>> {
+        let actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        actors.get(&meeting).filter(|s| !s.is_closed()).cloned()
+    }
+
+    fn forget(&self, meeting: MeetingId) {
+        let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        if actors.get(&meeting).is_some_and(|s| s.is_closed()) {
+            actors.remove(&meeting);
+        }
+    }
+}
+
+/// Forwards changes made over REST to the running meetings they concern, until shutdown.
+pub async fn follow_rest_changes(state: AppState) {
+    let mut changes = state.meeting_events.subscribe();
+    loop {
+        let change = tokio::select! {
+            change = changes.recv() => change,
+            () = state.shutdown.wait() => return,
+        };
+        match change {
+            Ok(MeetingEvent::Updated(meeting)) => match load_settings(&state, meeting).await {
+                Ok(settings) => state
+                    .meetings
+                    .notify(meeting, ActorInput::Settings(settings)),
+                Err(error) => tracing::warn!(%meeting, %error, "cannot reload meeting settings"),
+            },
+            Ok(MeetingEvent::Deleted(meeting)) => {
+                state.meetings.notify(meeting, ActorInput::Deleted)
+            }
+            // A revoked invite stops new joins; people already inside stay, as in Teams
+            // and Jitsi when a link is reset.
+            Ok(MeetingEvent::InviteRevoked { .. }) => {}
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "missed meeting changes");
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The room settings of a stored meeting.
+pub async fn load_settings(
+    state: &AppState,
+    meeting: MeetingId,
+) -> Result<MeetingSettings, MeetingError> {
+    let stored = match state.store.meeting_by_id(meeting).await {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound) => return Err(MeetingError::NotFound),
+        Err(error) => return Err(error.into()),
+    };
+    Ok(MeetingSettings {
+        id: meeting,
+        title: stored.title,
+        waiting_room: stored.waiting_room,
+        owner: stored.owner_id,
+    })
+}
+
+struct Actor {
+    meeting: MeetingId,
+    room: Room,
+    connections: BTreeMap<ConnectionId, mpsc::Sender<Outbound>>,
+    /// Sockets that could not keep up, to be disconnected once the current outputs are done.
+    slow: Vec<ConnectionId>,
+    bridge: Bridge,
+    state: AppState,
+}
+
+impl Actor {
+    async fn run(
+        mut self,
+        mut inputs: mpsc::UnboundedReceiver<ActorInput>,
+        mut events: mpsc::UnboundedReceiver<BridgeEvent>,
+    ) {
+        let span = tracing::info_span!("meeting", meeting = %self.meeting);
+        let _entered = span.enter();
+        tracing::debug!("meeting actor started");
+        loop {
+            let ended = tokio::select! {
+                input = inputs.recv() => match input {
+                    Some(input) => self.handle_input(input),
+                    None => true,
+                },
+                Some(event) = events.recv() => {
+                    let now = Instant::now().into_std();
+                    self.guarded(|room| room.handle_bridge_event(event, now))
+                }
+            };
+            if ended {
+                break;
+            }
+            if self.room.is_empty() && self.connections.is_empty() {
+                self.bridge.send(BridgeCommand::CloseConference {
+                    conference: self.meeting,
+                });
+                break;
+            }
+        }
+        // Closing the receiver before returning makes `Meetings::forget` see a closed channel.
+        inputs.close();
+        tracing::debug!("meeting actor stopped");
+    }
+
+    /// Handles one input; true when the meeting is over.
+    fn handle_input(&mut self, input: ActorInput) -> bool {
+        let now = Instant::now().into_std();
+        match input {
+            ActorInput::Connect {
+                conn,
+                identity,
+                outbound,
+            } => {
+                self.connections.insert(conn, outbound);
+                self.guarded(|room| room.handle_connect(conn, identity, now))
+            }
+            ActorInput::Message { conn, txn, message } => {
+                self.guarded(|room| room.handle_message(conn, txn, message, now))
+            }
+            ActorInput::Disconnect { conn } => {
+                self.connections.remove(&conn);
+                self.guarded(|room| room.handle_disconnect(conn, now))
+            }
+            ActorInput::Settings(settings) => self.guarded(|room| room.handle_settings(settings)),
+            ActorInput::Deleted => self.guarded(|room| room.end(LeaveReason::Deleted)),
+        }
+    }
+
+    /// Runs one room call and carries out its outputs, then disconnects the sockets that
+    /// could not keep up; true when the meeting is over.
+    fn guarded(&mut self, call: impl FnOnce(&mut Room)) -> bool {
+        let mut ended = self.run_room(call);
+        // Dropping a slow socket makes the room tell the others, which may find more slow
+        // sockets; each round removes a connection for good, so this ends.
+        while !ended && let Some(conn) = self.slow.pop() {
+            let now = Instant::now().into_std();
+            ended = self.run_room(|room| room.handle_disconnect(conn, now));
+        }
+        ended
+    }
+
+    /// Runs one room call, then carries out its outputs; true when the meeting is over.
+    /// A panic in the room ends this meeting only.
+    fn run_room(&mut self, call: impl FnOnce(&mut Room)) -> bool {
+        let room = &mut self.room;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            call(room);
+            let mut outputs = Vec::new();
+            while let Some(output) = room.poll_output() {
+                outputs.push(output);
+            }
+            outputs
+        }));
+        match outcome {
+            Ok(outputs) => {
+                let mut ended = false;
+                for output in outputs {
+                    ended |= self.carry_out(output);
+                }
+                ended
+            }
+            Err(_) => {
+                tracing::error!("meeting state machine panicked; ending this meeting");
+                self.fail();
+                true
+            }
+        }
+    }
+
+    /// Carries out one room output; true when the meeting is over.
+    fn carry_out(&mut self, output: RoomOutput) -> bool {
+        match output {
+            RoomOutput::Send { to, message } => {
+                self.deliver(to, Outbound::Frame(message.to_json()));
+            }
+            RoomOutput::Close { conn, code, reason } => {
+                self.deliver(conn, Outbound::Close { code, reason });
+                self.connections.remove(&conn);
+            }
+            RoomOutput::Bridge(command) => self.bridge.send(command),
+            RoomOutput::BanAdded(key) => {
+                let store = self.state.store.clone();
+                let meeting = self.meeting;
+                tokio::spawn(async move {
+                    let now = time::OffsetDateTime::now_utc();
+                    if let Err(error) = store.add_ban(meeting, &key.to_string(), now).await {
+                        tracing::error!(%error, "could not persist a ban");
+                    }
+                });
+            }
+            RoomOutput::Ended => return true,
+        }
+        false
+    }
+
+    /// Queues a frame for one socket; a socket that cannot keep up is closed.
+    fn deliver(&mut self, conn: ConnectionId, outbound: Outbound) {
+        let Some(sender) = self.connections.get(&conn) else {
+            return;
+        };
+        if sender.try_send(outbound).is_err() {
+            tracing::warn!(conn = conn.0, "socket too slow or gone; dropping it");
+            self.connections.remove(&conn);
+            self.slow.push(conn);
+        }
+    }
+
+    /// Ends the meeting after a bug: tells everyone and frees the media.
+    fn fail(&mut self) {
+        let ended = ServerEnvelope {
+            message: ServerMessage::Ended {
+                reason: LeaveReason::InternalError,
+            },
+            txn: None,
+        }
+        .to_json();
+        for sender in self.connections.values() {
+            let _ = sender.try_send(Outbound::Frame(ended.clone()));
+            let _ = sender.try_send(Outbound::Close {
+                code: close_code::INTERNAL_ERROR,
+                reason: "internal error".into(),
+            });
+        }
+        self.connections.clear();
+        self.bridge.send(BridgeCommand::CloseConference {
+            conference: self.meeting,
+        });
+    }
+}
