@@ -511,14 +511,16 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("./data"));
         let database_url = match v.text("store.database_url")? {
             Some((s, o)) => {
-                if !(s.starts_with("sqlite:")) {
-                    let reason = if s.starts_with("postgres") {
-                        "the PostgreSQL backend is not available in this version; use a sqlite:// URL"
-                            .to_owned()
-                    } else {
-                        "expected a sqlite:// URL".to_owned()
-                    };
-                    return Err(err(o, "store.database_url", reason));
+                let known = ["sqlite:", "postgres:", "postgresql:"];
+                if !known.iter().any(|scheme| s.starts_with(scheme)) {
+                    return Err(err(
+                        o,
+                        "store.database_url",
+                        format!(
+                            "{} is neither a sqlite:// nor a postgres:// URL",
+                            plenum_store::redact_url(&s)
+                        ),
+                    ));
                 }
                 s
             }

@@ -254,10 +254,13 @@ fn errors_name_the_source_the_key_and_the_reason() {
             vec![path("zero.toml"), "tokens.access_lifetime: 0s is below the minimum".into()],
         ),
         (
-            "postgres.toml",
-            "[store]\ndatabase_url = \"postgres://localhost/plenum\"\n",
+            "mysql.toml",
+            "[store]\ndatabase_url = \"mysql://u:pw@localhost/plenum\"\n",
             vec![],
-            vec![path("postgres.toml"), "store.database_url".into(), "PostgreSQL".into()],
+            vec![format!(
+                "config error in {}: store.database_url: mysql://u:***@localhost/plenum is neither a sqlite:// nor a postgres:// URL",
+                path("mysql.toml")
+            )],
         ),
         (
             "ok.toml",

@@ -263,3 +263,40 @@ async fn updates_are_published_for_live_meetings() {
         MeetingEvent::InviteRevoked { meeting_id, code }
     );
 }
+
+#[tokio::test]
+async fn the_api_runs_on_postgres_too() {
+    let Some((app, schema)) = TestApp::postgres().await else {
+        return;
+    };
+    assert_eq!(app.state.store.backend_name(), "postgres");
+    let login = app
+        .login_answer("alice", crate::common::ALICE_PASSWORD)
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{login:?}");
+    let alice = login.body["access_token"].as_str().unwrap().to_owned();
+    let meeting = app
+        .create_meeting(&alice, json!({"title": "On PG", "password": "pw"}))
+        .await;
+    let code = app.create_invite(&alice, &meeting).await;
+    let guest = app
+        .send(
+            Req::post(&format!("/api/v1/invites/{code}/guest-token"))
+                .json(json!({"display_name": "G", "password": "pw"})),
+        )
+        .await;
+    assert_eq!(guest.status, StatusCode::OK, "{guest:?}");
+    let cookie = login.refresh_cookie().unwrap();
+    let refresh = |c: &str| {
+        Req::post("/api/v1/auth/refresh").header("cookie", &format!("__Host-plenum_refresh={c}"))
+    };
+    assert_eq!(app.send(refresh(&cookie)).await.status, StatusCode::OK);
+    app.send(refresh(&cookie))
+        .await
+        .assert_problem(401, "refresh_reused");
+    let deleted = app
+        .send(Req::new(Method::DELETE, &format!("/api/v1/meetings/{meeting}")).bearer(&alice))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    app.drop_schema(&schema).await;
+}
