@@ -91,6 +91,7 @@ fn config_check_reports_ok_or_the_error() {
 struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
+    logs: mpsc::Receiver<String>,
 }
 
 impl Drop for Server {
@@ -115,19 +116,27 @@ impl Server {
             .arg("--media-bind")
             .arg("127.0.0.1:0")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
+        let lines = read_lines(child.stdout.take().unwrap());
+        let logs = read_lines(child.stderr.take().unwrap());
+        Self { child, lines, logs }
+    }
+
+    /// The first log record (stderr, JSON lines) whose message is `message`.
+    fn log_record(&self, message: &str) -> serde_json::Value {
+        loop {
+            let line = self
+                .logs
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the log record arrives within a minute");
+            let record: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
+            if record["fields"]["message"] == message {
+                return record;
             }
-        });
-        Self { child, lines }
+        }
     }
 
     /// Reads stdout until the banner's last line; returns the three banner lines.
@@ -164,6 +173,19 @@ impl Server {
             .expect("exits within 30 s of SIGTERM")
             .unwrap()
     }
+}
+
+/// Forwards the lines of a child's pipe to a channel, from a thread of its own.
+fn read_lines(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 fn http_get(base: &str, path: &str) -> String {
@@ -208,6 +230,10 @@ fn serve_prints_the_banner_and_stops_on_sigterm() {
         .expect(&invite)
         .to_owned();
     assert_eq!(code.len(), 22);
+
+    let listening = server.log_record("listening");
+    assert_eq!(listening["level"], "INFO");
+    assert_eq!(listening["fields"]["public_url"], url.as_str());
 
     let config = http_get(&url, "/api/v1/config");
     assert!(config.starts_with("HTTP/1.1 200"), "{config}");
