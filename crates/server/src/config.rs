@@ -43,6 +43,9 @@ pub struct HttpConfig {
     /// Send the refresh cookie without `Secure` (and without the `__Host-` prefix, which
     /// requires it). Only for plain-http deployments on a trusted network.
     pub insecure_cookies: bool,
+    /// Longest time a request may take to be read and answered; a client that trickles
+    /// its request slower is cut off (408).
+    pub request_timeout: Duration,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,6 +125,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("http.bind", Kind::Text),
     ("http.public_url", Kind::Text),
     ("http.insecure_cookies", Kind::Bool),
+    ("http.request_timeout", Kind::Duration),
     ("media.bind", Kind::Text),
     ("media.announce", Kind::List),
     ("store.data_dir", Kind::Text),
@@ -462,6 +466,19 @@ impl Config {
             }
         }
 
+        let request_timeout = v
+            .duration("http.request_timeout")?
+            .unwrap_or((Duration::from_secs(30), Origin::Default));
+        if request_timeout.0 < Duration::from_secs(1)
+            || request_timeout.0 > Duration::from_secs(600)
+        {
+            return Err(err(
+                request_timeout.1,
+                "http.request_timeout",
+                format!("{} is outside 1s..10m", format_duration(request_timeout.0)),
+            ));
+        }
+
         let media_bind: SocketAddr = v
             .text("media.bind")?
             .map(|(s, o)| parse_socket(&s).map_err(|r| err(o, "media.bind", r)))
@@ -594,6 +611,7 @@ impl Config {
                 bind: http_bind,
                 public_url,
                 insecure_cookies,
+                request_timeout: request_timeout.0,
             },
             media: MediaConfig {
                 bind: media_bind,
@@ -611,11 +629,6 @@ impl Config {
             web: WebConfig { assets_dir },
             log: LogConfig { format, level },
         })
-    }
-
-    /// Whether the public URL is https (then cookies are always `Secure`).
-    pub fn refresh_cookie_secure(&self) -> bool {
-        !self.http.insecure_cookies
     }
 }
 

@@ -40,7 +40,11 @@ pub fn app(state: AppState) -> Router {
             async move { web_client.handle(request).await }
         })
         .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(api::limit_body));
+        .layer(axum::middleware::from_fn(api::limit_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::deadline,
+        ));
     for layer in web::security_headers() {
         router = router.layer(layer);
     }

@@ -95,6 +95,20 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
     }
 }
 
+/// Cuts off requests that take longer than `http.request_timeout` to read and answer, so
+/// a client trickling its body cannot hold a handler forever.
+pub async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.config.http.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the request took too long",
+        )
+        .into_response(),
+    }
+}
+
 /// RFC 3339 in UTC, as every time in the API.
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC)

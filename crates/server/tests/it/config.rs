@@ -37,6 +37,7 @@ fn defaults_are_complete_and_local() {
     assert_eq!(config.http.bind.to_string(), "127.0.0.1:8080");
     assert_eq!(config.http.public_url, "http://127.0.0.1:8080");
     assert!(!config.http.insecure_cookies);
+    assert_eq!(config.http.request_timeout, Duration::from_secs(30));
     assert_eq!(config.media.bind.to_string(), "127.0.0.1:10000");
     assert_eq!(
         config.media.announce,
@@ -234,6 +235,15 @@ fn errors_name_the_source_the_key_and_the_reason() {
             "[http]\nbind = \"0.0.0.0:8080\"\n",
             vec![],
             vec![path("unspecified.toml"), "http.public_url: must be set".into()],
+        ),
+        (
+            "timeout.toml",
+            "[http]\nrequest_timeout = \"0s\"\n",
+            vec![],
+            vec![format!(
+                "config error in {}: http.request_timeout: 0s is outside 1s..10m",
+                path("timeout.toml")
+            )],
         ),
         (
             "format.toml",
