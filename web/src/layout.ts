@@ -59,26 +59,32 @@ export function arrange(tiles: readonly TileSpec[], pinned: string | null): Arra
 }
 
 /**
- * The column count that makes `count` tiles of the given aspect ratio largest inside a
- * `width` × `height` area.
+ * The grid that makes `count` tiles of the given aspect ratio largest inside a `width` ×
+ * `height` area: its column count and the resulting tile width (0 when there is no room).
  */
-export function gridColumns(count: number, width: number, height: number, aspect = 16 / 9, gap = 8): number {
-  if (count <= 1 || width <= 0 || height <= 0) return 1;
-  let best = 1;
-  let bestArea = -1;
+export function gridCell(
+  count: number,
+  width: number,
+  height: number,
+  aspect = 16 / 9,
+  gap = 8,
+): { columns: number; tileWidth: number } {
+  if (count <= 0 || width <= 0 || height <= 0) return { columns: 1, tileWidth: 0 };
+  let best = { columns: 1, tileWidth: 0 };
   for (let columns = 1; columns <= count; columns++) {
     const rows = Math.ceil(count / columns);
     const cellWidth = (width - gap * (columns - 1)) / columns;
     const cellHeight = (height - gap * (rows - 1)) / rows;
     if (cellWidth <= 0 || cellHeight <= 0) continue;
     const tileWidth = Math.min(cellWidth, cellHeight * aspect);
-    const area = tileWidth * (tileWidth / aspect);
-    if (area > bestArea) {
-      bestArea = area;
-      best = columns;
-    }
+    if (tileWidth > best.tileWidth) best = { columns, tileWidth };
   }
   return best;
+}
+
+/** The column count of {@link gridCell}. */
+export function gridColumns(count: number, width: number, height: number, aspect = 16 / 9, gap = 8): number {
+  return gridCell(count, width, height, aspect, gap).columns;
 }
 
 /** A tile's rendered size on screen, in CSS pixels. */

@@ -9,7 +9,7 @@
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n';
-import { arrange, buildTiles, gridColumns, type MeasuredTile, type TileSpec, type VideoSource } from '../layout';
+import { arrange, buildTiles, gridCell, type MeasuredTile, type TileSpec, type VideoSource } from '../layout';
 import type { MeetingController, MeetingSnapshot } from '../meeting';
 import { isModerator, MAX_CHAT_CHARS, type Participant, type ParticipantId } from '../protocol';
 import { LanguageSelect } from './App';
@@ -49,7 +49,7 @@ export function MeetingView({ controller, snapshot }: Props) {
   const tiles = useMemo(() => buildTiles(room.participants, room.selfId), [room.participants, room.selfId]);
   const pinnedKey = pinned && tiles.some((tile) => tile.key === pinned) ? pinned : null;
   const { stage, strip } = arrange(tiles, pinnedKey);
-  const columns = gridColumns(stage.length, stageSize.width, stageSize.height);
+  const grid = gridCell(stage.length, stageSize.width, stageSize.height);
 
   // Measure every tile after each render and whenever any of them resizes.
   useLayoutEffect(() => {
@@ -135,7 +135,11 @@ export function MeetingView({ controller, snapshot }: Props) {
           <div
             class={`stage ${strip.length > 0 ? 'stage-focus' : ''}`}
             ref={stageRef}
-            style={{ gridTemplateColumns: `repeat(${strip.length > 0 ? 1 : columns}, minmax(0, 1fr))` }}
+            style={
+              strip.length > 0 || grid.tileWidth <= 0
+                ? { gridTemplateColumns: `repeat(${grid.columns}, minmax(0, 1fr))` }
+                : { gridTemplateColumns: `repeat(${grid.columns}, ${Math.floor(grid.tileWidth)}px)` }
+            }
           >
             {stage.map((tile) => renderTile(tile, false))}
           </div>
@@ -417,6 +421,15 @@ function People({
   );
 }
 
+/** Runs a menu action and closes the menu it came from, so it does not cover other rows. */
+function menuAction(action: () => void) {
+  return (e: MouseEvent) => {
+    const details = (e.currentTarget as HTMLElement | null)?.closest('details');
+    if (details) details.open = false;
+    action();
+  };
+}
+
 function PersonRow({
   p,
   isSelf,
@@ -483,29 +496,29 @@ function PersonRow({
             <MoreIcon />
           </summary>
           <div class="menu-items">
-            <button type="button" onClick={() => controller.moderate('moderation.mute', p.id)}>
+            <button type="button" onClick={menuAction(() => controller.moderate('moderation.mute', p.id))}>
               {t('people.mute', { name })}
             </button>
             {p.hand_raised && (
-              <button type="button" onClick={() => controller.moderate('moderation.lower_hand', p.id)}>
+              <button type="button" onClick={menuAction(() => controller.moderate('moderation.lower_hand', p.id))}>
                 {t('people.lowerHand', { name })}
               </button>
             )}
             {p.role === 'moderator' ? (
-              <button type="button" onClick={() => controller.moderate('moderation.revoke_moderator', p.id)}>
+              <button type="button" onClick={menuAction(() => controller.moderate('moderation.revoke_moderator', p.id))}>
                 {t('people.revokeModerator', { name })}
               </button>
             ) : p.role !== 'owner' ? (
-              <button type="button" onClick={() => controller.moderate('moderation.grant_moderator', p.id)}>
+              <button type="button" onClick={menuAction(() => controller.moderate('moderation.grant_moderator', p.id))}>
                 {t('people.makeModerator', { name })}
               </button>
             ) : null}
             {p.role !== 'owner' && (
               <>
-                <button type="button" class="danger" onClick={() => controller.moderate('moderation.remove', p.id)}>
+                <button type="button" class="danger" onClick={menuAction(() => controller.moderate('moderation.remove', p.id))}>
                   {t('people.remove', { name })}
                 </button>
-                <button type="button" class="danger" onClick={() => controller.moderate('moderation.ban', p.id)}>
+                <button type="button" class="danger" onClick={menuAction(() => controller.moderate('moderation.ban', p.id))}>
                   {t('people.ban', { name })}
                 </button>
               </>
@@ -617,9 +630,10 @@ function Chat({
         })}
       </ol>
       <form class="chat-form" onSubmit={submit}>
-        <label class="field field-inline">
-          <span>{t('chat.to')}</span>
-          <select value={recipient} onChange={(e) => setTo(e.currentTarget.value)}>
+        <div class="field field-inline">
+          {/* A separate label: wrapping the select would put its options into the name. */}
+          <label for="chat-to">{t('chat.to')}</label>
+          <select id="chat-to" value={recipient} onChange={(e) => setTo(e.currentTarget.value)}>
             <option value="">{t('chat.everyone')}</option>
             {others.map((p) => (
               <option key={p.id} value={p.id}>
@@ -627,7 +641,7 @@ function Chat({
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <div class="chat-input-row">
           <input
             class="chat-input"

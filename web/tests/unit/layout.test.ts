@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrange, buildTiles, gridColumns, sameView, tileKey, viewTiles, type MeasuredTile } from '../../src/layout';
+import { arrange, buildTiles, gridCell, gridColumns, sameView, tileKey, viewTiles, type MeasuredTile } from '../../src/layout';
 import type { Participant } from '../../src/protocol';
 
 function person(id: string, screen = false): Participant {
@@ -60,6 +60,18 @@ describe('gridColumns', () => {
     [5, 0, 0, 1],
   ])('%i tiles in %ix%i → %i columns', (count, width, height, columns) => {
     expect(gridColumns(count, width, height)).toBe(columns);
+  });
+});
+
+describe('gridCell', () => {
+  it('tile width fits both the column width and the row height', () => {
+    // One tile in a wide, low area: height-bound (16:9 of 450 = 800).
+    expect(gridCell(1, 1600, 450)).toEqual({ columns: 1, tileWidth: 800 });
+    // Two tiles in a square: stacked, each row (1000 - 8) / 2 = 496 high → 881.8 wide, which
+    // beats side by side (496 wide).
+    expect(gridCell(2, 1000, 1000).columns).toBe(1);
+    expect(gridCell(2, 1000, 1000).tileWidth).toBeCloseTo((496 * 16) / 9, 5);
+    expect(gridCell(0, 100, 100).tileWidth).toBe(0);
   });
 });
 
