@@ -11,4 +11,5 @@ mod common;
 mod config;
 mod invites;
 mod meetings;
+mod signaling;
 mod web;
