@@ -91,6 +91,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let demo = demo::ensure(&store, OffsetDateTime::now_utc()).await?;
     let state = build_state(config, store).await?;
+    tokio::spawn(housekeeping(state.clone()));
 
     tracing::info!(http = %local, public_url = %state.config.http.public_url, "listening");
     let banner = demo::banner(&state.config.http.public_url, &demo);
@@ -128,6 +129,29 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often expired refresh tokens are deleted.
+pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(3600);
+/// Expired refresh tokens are kept this long, so a late replay of a rotated token is still
+/// recognised as reuse (and revokes its family) rather than being merely unknown.
+pub const EXPIRED_TOKEN_RETENTION: time::Duration = time::Duration::days(7);
+
+/// Background upkeep of the store until shutdown.
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(HOUSEKEEPING_PERIOD);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = state.shutdown.wait() => return,
+        }
+        let cutoff = OffsetDateTime::now_utc() - EXPIRED_TOKEN_RETENTION;
+        match state.store.delete_expired_refresh_tokens(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "deleted expired refresh tokens"),
+            Err(error) => tracing::warn!(%error, "could not delete expired refresh tokens"),
+        }
+    }
 }
 
 async fn stop_signal() {
