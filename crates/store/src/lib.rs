@@ -178,6 +178,7 @@ impl Store {
         row.try_into()
     }
 
+    /// The account with this id, or [`StoreError::NotFound`].
     pub async fn user_by_id(&self, id: UserId) -> Result<UserRecord, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let row: Option<UserRow> = on_backend!(self, pool => sqlx::query_as(&sql)
@@ -188,6 +189,7 @@ impl Store {
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
+    /// The account with this exact username, or [`StoreError::NotFound`].
     pub async fn user_by_username(&self, username: &str) -> Result<UserRecord, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
         let row: Option<UserRow> = on_backend!(self, pool => sqlx::query_as(&sql)
@@ -198,6 +200,7 @@ impl Store {
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
+    /// How many accounts exist.
     pub async fn count_users(&self) -> Result<u64, StoreError> {
         let count: i64 = on_backend!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(pool)
@@ -255,6 +258,7 @@ impl Store {
         row.try_into()
     }
 
+    /// The refresh token with this hash, in whatever state, or [`StoreError::NotFound`].
     pub async fn refresh_token_by_hash(
         &self,
         token_hash: &TokenHash,
@@ -395,6 +399,7 @@ impl Store {
         row.try_into()
     }
 
+    /// The meeting with this id, or [`StoreError::NotFound`].
     pub async fn meeting_by_id(&self, id: MeetingId) -> Result<MeetingRecord, StoreError> {
         let sql = format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1");
         let row: Option<MeetingRow> = on_backend!(self, pool => sqlx::query_as(&sql)
@@ -633,6 +638,7 @@ impl Store {
 
     // ----- settings --------------------------------------------------------------------
 
+    /// The value of an instance setting, if set.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         on_backend!(self, pool => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
