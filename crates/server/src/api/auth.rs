@@ -108,7 +108,15 @@ pub async fn refresh(
     };
     match rotation {
         Rotation::Rotated(record) => {
-            let user = state.store.user_by_id(record.user_id).await?;
+            let user = match state.store.user_by_id(record.user_id).await {
+                Ok(user) => user,
+                // Cannot happen while accounts are only deleted with their tokens (ON
+                // DELETE CASCADE), but a missing account must not look like a server fault.
+                Err(plenum_store::StoreError::NotFound) => {
+                    return refused("account_gone", "account no longer exists");
+                }
+                Err(e) => return Err(e.into()),
+            };
             Ok(session(&state, &user, &replacement, now))
         }
         Rotation::Reused { user_id, family_id } => {
