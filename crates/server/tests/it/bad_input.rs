@@ -279,3 +279,65 @@ async fn a_trickled_request_is_cut_off() {
     );
     server.abort();
 }
+
+#[tokio::test]
+async fn no_route_answers_5xx_to_junk() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice").await;
+    let meeting = app.create_meeting(&alice, json!({"title": "M"})).await;
+    let code = app.create_invite(&alice, &meeting).await;
+    let routes = [
+        (Method::POST, "/api/v1/auth/login".to_owned()),
+        (Method::POST, "/api/v1/auth/refresh".to_owned()),
+        (Method::POST, "/api/v1/auth/logout".to_owned()),
+        (Method::POST, "/api/v1/meetings".to_owned()),
+        (Method::PATCH, format!("/api/v1/meetings/{meeting}")),
+        (Method::POST, format!("/api/v1/meetings/{meeting}/invites")),
+        (
+            Method::POST,
+            format!("/api/v1/meetings/{meeting}/join-token"),
+        ),
+        (Method::POST, format!("/api/v1/invites/{code}/guest-token")),
+        (
+            Method::POST,
+            format!("/api/v1/invites/{code}/guest-token/refresh"),
+        ),
+    ];
+    let junk: [&[u8]; 10] = [
+        b"",
+        b"null",
+        b"[]",
+        b"\"string\"",
+        b"{\"title\": {\"nested\": [1, 2, {}]}}",
+        b"{\"display_name\": \"\\u0000\", \"password\": 12}",
+        b"{\"expires_at\": \"9999-99-99T99:99:99Z\"}",
+        b"{\"expires_at\": \"+275760-09-13T00:00:00Z\"}",
+        b"\xff\xfe\x00garbage",
+        b"{\"title\": \"\\ud800\"}",
+    ];
+    for (method, path) in &routes {
+        for body in junk {
+            for token in [Some(alice.as_str()), None, Some("x.y.z")] {
+                let mut req =
+                    Req::new(method.clone(), path).raw(Some("application/json"), body.to_vec());
+                if let Some(token) = token {
+                    req = req.bearer(token);
+                }
+                let answer = app.send(req).await;
+                let status = answer.status.as_u16();
+                assert!(
+                    status < 500,
+                    "{method} {path} {:?}: {answer:?}",
+                    String::from_utf8_lossy(body)
+                );
+                if status >= 400 {
+                    assert_eq!(
+                        answer.header("content-type"),
+                        "application/problem+json",
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+    }
+}
