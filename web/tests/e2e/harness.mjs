@@ -43,6 +43,15 @@ export const CHROMIUM_ARGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
+/**
+ * The address of a veth interface inside the private network namespace that run.mjs
+ * creates, if the tests run in one. Firefox ESR gathers no ICE candidates on loopback (its
+ * `media.peerconnection.ice.loopback` pref has no effect here) and does not pair its
+ * other interfaces with a 127.0.0.1 server, so the Firefox test binds the server's media
+ * socket to this address instead. Nothing on it leaves the namespace.
+ */
+export const NETNS_IP = process.env.PLENUM_E2E_NETNS_IP ?? null;
+
 export function serverBinary() {
   return process.env.PLENUM_BIN ?? join(REPO_DIR, 'target/debug/plenum');
 }
@@ -58,11 +67,11 @@ export async function freeTcpPort() {
   return port;
 }
 
-export async function freeUdpPort() {
+export async function freeUdpPort(ip = '127.0.0.1') {
   const socket = createSocket('udp4');
   await new Promise((ok, fail) => {
     socket.once('error', fail);
-    socket.bind(0, '127.0.0.1', ok);
+    socket.bind(0, ip, ok);
   });
   const { port } = socket.address();
   await new Promise((ok) => socket.close(ok));
@@ -93,15 +102,15 @@ export async function waitFor(check, { timeout = 20_000, interval = 200, message
  *   Admin login:   admin / <password>
  *   Guest invite:  http://127.0.0.1:8080/j/<code>
  */
-export async function startServer({ env = {}, args = [] } = {}) {
+export async function startServer({ env = {}, args = [], mediaIp = '127.0.0.1' } = {}) {
   const bin = serverBinary();
   if (!existsSync(bin)) throw new Error(`server binary ${bin} not found: run cargo build -p plenum-server`);
   const dataDir = mkdtempSync(join(tmpdir(), 'plenum-e2e-'));
   const httpPort = await freeTcpPort();
-  const mediaPort = await freeUdpPort();
+  const mediaPort = await freeUdpPort(mediaIp);
   const child = spawn(
     bin,
-    ['serve', '--data-dir', dataDir, '--http-bind', `127.0.0.1:${httpPort}`, '--media-bind', `127.0.0.1:${mediaPort}`, ...args],
+    ['serve', '--data-dir', dataDir, '--http-bind', `127.0.0.1:${httpPort}`, '--media-bind', `${mediaIp}:${mediaPort}`, ...args],
     {
       cwd: REPO_DIR,
       detached: true,
@@ -261,7 +270,7 @@ export class Browser {
     return browser;
   }
 
-  static async firefox(label, { viewport = { width: 1280, height: 800 } } = {}) {
+  static async firefox(label, { viewport = { width: 1280, height: 800 }, prefs = {} } = {}) {
     const puppeteer = (await import('puppeteer-core')).default;
     const profile = mkdtempSync(join(tmpdir(), 'plenum-firefox-'));
     const browser = await puppeteer.launch({
@@ -273,11 +282,14 @@ export class Browser {
       extraPrefsFirefox: {
         'media.navigator.streams.fake': true,
         'media.navigator.permission.disabled': true,
-        // Loopback-only host: let ICE use 127.0.0.1 and do not hide host addresses.
+        // The test server listens on loopback only: Firefox gathers loopback candidates only
+        // when asked to, and must not pair its other interfaces with 127.0.0.1.
         'media.peerconnection.ice.loopback': true,
+        'media.peerconnection.ice.force_interface': 'lo',
         'media.peerconnection.ice.obfuscate_host_addresses': false,
         'media.autoplay.default': 0,
         'media.autoplay.blocking_policy': 0,
+        ...prefs,
       },
     });
     const page = (await browser.pages())[0] ?? (await browser.newPage());
