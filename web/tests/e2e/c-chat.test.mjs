@@ -35,8 +35,10 @@ test('chat to everyone, private chat, and history for late joiners', { timeout: 
     );
     assert.equal(privateAtBo, 'true', 'the private message is marked as private');
 
+    // The late joiner uses the German interface (?lang=de): "Anzeigename", "Beitreten".
     const late = await chromium('Dee (late)');
-    await joinAsGuest(late, server.inviteUrl, 'Dee');
+    await joinAsGuest(late, server.inviteUrl, 'Dee', { lang: 'de' });
+    await late.page.getByRole('button', { name: 'Mikrofon stummschalten', exact: true }).waitFor();
     const history = await waitFor(
       async () => {
         const texts = await chatTexts(late);

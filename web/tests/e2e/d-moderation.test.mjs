@@ -85,5 +85,27 @@ test('moderator mutes, removes and bans', { timeout: 240_000 }, () =>
       ['closed:refused', 'closed:banned', 'closed:denied', 'closed:removed', 'form:You cannot join this meeting.'].includes(outcome),
       `refusal is explained (${outcome})`,
     );
+
+    // Ada unmutes herself (allowed after a moderator's mute), then "Mute all" mutes her again.
+    await ada.clickButton('Unmute microphone');
+    await waitFor(
+      async () => {
+        const s = await personState(owner, adaId);
+        return s && s.mic === 'on' && s.mutedByModerator === 'false';
+      },
+      { message: 'the owner to see Ada unmuted' },
+    );
+    await owner.clickButton('Mute all');
+    await waitFor(async () => (await personState(owner, adaId))?.mutedByModerator === 'true', {
+      message: '"Mute all" to mute Ada',
+    });
+    await ada.page.getByRole('button', { name: 'Unmute microphone', exact: true }).waitFor();
+
+    // End the meeting for everyone (the button asks for confirmation first).
+    await owner.clickButton('End meeting for all');
+    await owner.clickButton('End the meeting for everyone?');
+    await waitFor(async () => (await closedReason(ada)) === 'ended', { message: 'Ada to see the meeting ended' });
+    await ada.page.getByText('The meeting has ended.').waitFor();
+    await waitFor(async () => (await closedReason(owner)) === 'ended', { message: 'the owner to see the meeting ended' });
   }),
 );

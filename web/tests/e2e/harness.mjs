@@ -336,11 +336,17 @@ export class Browser {
 // ------------------------------------------------------------------ participant flows
 
 /** Opens an invite link as a guest and joins with a display name. */
-export async function joinAsGuest(browser, inviteUrl, name, { password, waitJoined = true } = {}) {
-  await browser.goto(`${inviteUrl}?lang=en`);
-  await browser.fillField('Display name', name);
-  if (password) await browser.fillField('Meeting password', password);
-  await browser.clickButton('Join');
+const JOIN_LABELS = {
+  en: { name: 'Display name', password: 'Meeting password', join: 'Join' },
+  de: { name: 'Anzeigename', password: 'Besprechungspasswort', join: 'Beitreten' },
+};
+
+export async function joinAsGuest(browser, inviteUrl, name, { password, waitJoined = true, lang = 'en' } = {}) {
+  const labels = JOIN_LABELS[lang];
+  await browser.goto(`${inviteUrl}?lang=${lang}`);
+  await browser.fillField(labels.name, name);
+  if (password) await browser.fillField(labels.password, password);
+  await browser.clickButton(labels.join);
   if (waitJoined) await waitJoined_(browser);
 }
 

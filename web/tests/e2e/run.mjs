@@ -63,11 +63,10 @@ if (!inNamespace) {
 
 const dir = join(WEB_DIR, 'tests/e2e');
 const filters = process.argv.slice(2);
-// Firefox last: it is the slowest to start and the most likely to need attention.
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.test.mjs'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort((a, b) => (a.startsWith('h-') ? 1 : 0) - (b.startsWith('h-') ? 1 : 0) || a.localeCompare(b))
+  .sort()
   .map((f) => join(dir, f));
 
 process.exit(run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], WEB_DIR));
