@@ -421,15 +421,6 @@ function People({
   );
 }
 
-/** Runs a menu action and closes the menu it came from, so it does not cover other rows. */
-function menuAction(action: () => void) {
-  return (e: MouseEvent) => {
-    const details = (e.currentTarget as HTMLElement | null)?.closest('details');
-    if (details) details.open = false;
-    action();
-  };
-}
-
 function PersonRow({
   p,
   isSelf,
@@ -443,6 +434,13 @@ function PersonRow({
   controller: MeetingController;
   speaking: boolean;
 }) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  // The actions open inline under the row (the list scrolls, so a pop-up would be clipped)
+  // and close once one is chosen.
+  const menuAction = (action: () => void) => () => {
+    setMenuOpen(false);
+    action();
+  };
   const micLabel = p.muted_by_moderator ? t('people.mutedByModerator') : p.media.mic ? t('people.micOn') : t('people.micOff');
   const name = p.display_name;
   return (
@@ -491,11 +489,19 @@ function PersonRow({
         </span>
       </span>
       {moderator && !isSelf && (
-        <details class="person-menu">
-          <summary aria-label={t('people.actionsFor', { name })} title={t('people.actionsFor', { name })}>
-            <MoreIcon />
-          </summary>
-          <div class="menu-items">
+        <button
+          type="button"
+          class="person-menu-toggle"
+          aria-label={t('people.actionsFor', { name })}
+          title={t('people.actionsFor', { name })}
+          aria-expanded={menuOpen}
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          <MoreIcon />
+        </button>
+      )}
+      {moderator && !isSelf && menuOpen && (
+        <div class="menu-items">
             <button type="button" onClick={menuAction(() => controller.moderate('moderation.mute', p.id))}>
               {t('people.mute', { name })}
             </button>
@@ -523,8 +529,7 @@ function PersonRow({
                 </button>
               </>
             )}
-          </div>
-        </details>
+        </div>
       )}
     </li>
   );

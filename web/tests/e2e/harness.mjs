@@ -556,10 +556,9 @@ export function chatTexts(browser) {
 /** A moderator action from the participant list: opens "Actions for {name}", clicks the item. */
 export async function moderate(browser, targetName, actionLabel) {
   const page = browser.page;
-  const summary = page.locator(`summary[aria-label="Actions for ${targetName}"]`);
-  const menu = summary.locator('xpath=..');
-  if ((await menu.getAttribute('open')) === null) await summary.click();
-  await menu.getByRole('button', { name: actionLabel, exact: true }).click();
+  const toggle = page.getByRole('button', { name: `Actions for ${targetName}`, exact: true });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.getByRole('button', { name: actionLabel, exact: true }).click();
 }
 
 /** The participant row attributes (`data-mic`, `data-hand`, …) as this browser shows them. */
