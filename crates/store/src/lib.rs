@@ -62,6 +62,28 @@ macro_rules! on_backend {
     };
 }
 
+/// Runs one statement on whichever backend: `$kind` is the sqlx constructor (`query_as`,
+/// `query_scalar`), the `$arg`s are bound to `$1`, `$2`, … in order, and `$finish` is the
+/// sqlx method that fetches (`fetch_one`, `fetch_optional`, `fetch_all`). Driver errors
+/// become [`StoreError`]s.
+macro_rules! fetch {
+    ($store:expr, $kind:ident($sql:expr), [$($arg:expr),* $(,)?], $finish:ident) => {
+        on_backend!($store, pool => sqlx::$kind($sql)$(.bind($arg))*.$finish(pool).await)
+            .map_err(StoreError::from_sqlx)
+    };
+}
+
+/// Runs one statement that returns no rows; yields how many rows it affected.
+macro_rules! execute {
+    ($store:expr, $sql:expr, [$($arg:expr),* $(,)?]) => {
+        on_backend!($store, pool => sqlx::query($sql)$(.bind($arg))*
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(StoreError::from_sqlx)
+    };
+}
+
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, is_admin, created_at";
 const MEETING_COLUMNS: &str =
     "id, owner_id, title, password_hash, waiting_room, created_at, updated_at";
@@ -165,47 +187,44 @@ impl Store {
         let sql = format!(
             "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
         );
-        let row: UserRow = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(id.to_string())
-            .bind(&new.username)
-            .bind(&new.display_name)
-            .bind(&new.password_hash)
-            .bind(new.is_admin)
-            .bind(now.unix_timestamp())
-            .fetch_one(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
+        let row: UserRow = fetch!(
+            self,
+            query_as(&sql),
+            [
+                id.to_string(),
+                &new.username,
+                &new.display_name,
+                &new.password_hash,
+                new.is_admin,
+                now.unix_timestamp(),
+            ],
+            fetch_one
+        )?;
         row.try_into()
     }
 
     /// The account with this id, or [`StoreError::NotFound`].
     pub async fn user_by_id(&self, id: UserId) -> Result<UserRecord, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        let row: Option<UserRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(id.to_string())
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        let row: Option<UserRow> = fetch!(self, query_as(&sql), [id.to_string()], fetch_optional)?;
+        found(row)
     }
 
     /// The account with this exact username, or [`StoreError::NotFound`].
     pub async fn user_by_username(&self, username: &str) -> Result<UserRecord, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
-        let row: Option<UserRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(username)
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        let row: Option<UserRow> = fetch!(self, query_as(&sql), [username], fetch_optional)?;
+        found(row)
     }
 
     /// How many accounts exist.
     pub async fn count_users(&self) -> Result<u64, StoreError> {
-        let count: i64 = on_backend!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
+        let count: i64 = fetch!(
+            self,
+            query_scalar("SELECT COUNT(*) FROM users"),
+            [],
+            fetch_one
+        )?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
@@ -215,18 +234,12 @@ impl Store {
         id: UserId,
         password_hash: &str,
     ) -> Result<(), StoreError> {
-        let done = on_backend!(self, pool => sqlx::query(
-            "UPDATE users SET password_hash = $2 WHERE id = $1")
-            .bind(id.to_string())
-            .bind(password_hash)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let done = execute!(
+            self,
+            "UPDATE users SET password_hash = $2 WHERE id = $1",
+            [id.to_string(), password_hash]
+        )?;
+        touched(done)
     }
 
     // ----- refresh tokens --------------------------------------------------------------
@@ -241,20 +254,19 @@ impl Store {
     ) -> Result<RefreshTokenRecord, StoreError> {
         let id = Uuid::new_v4();
         let family = Uuid::new_v4();
-        let sql = format!(
-            "INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6) RETURNING {REFRESH_COLUMNS}"
-        );
-        let row: RefreshRow = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(id.to_string())
-            .bind(user_id.to_string())
-            .bind(token_hash.as_str())
-            .bind(family.to_string())
-            .bind(expires_at.unix_timestamp())
-            .bind(now.unix_timestamp())
-            .fetch_one(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
+        let row: RefreshRow = fetch!(
+            self,
+            query_as(&insert_refresh_sql()),
+            [
+                id.to_string(),
+                user_id.to_string(),
+                token_hash.as_str(),
+                family.to_string(),
+                expires_at.unix_timestamp(),
+                now.unix_timestamp(),
+            ],
+            fetch_one
+        )?;
         row.try_into()
     }
 
@@ -264,12 +276,9 @@ impl Store {
         token_hash: &TokenHash,
     ) -> Result<RefreshTokenRecord, StoreError> {
         let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
-        let row: Option<RefreshRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(token_hash.as_str())
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        let row: Option<RefreshRow> =
+            fetch!(self, query_as(&sql), [token_hash.as_str()], fetch_optional)?;
+        found(row)
     }
 
     /// Uses the refresh token whose hash is `presented`: if it is live, it is marked as
@@ -288,10 +297,7 @@ impl Store {
         let claim_sql = "UPDATE refresh_tokens SET revoked_at = $2, replaced_by = $3 \
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 \
              RETURNING user_id, family_id";
-        let insert_sql = format!(
-            "INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6) RETURNING {REFRESH_COLUMNS}"
-        );
+        let insert_sql = insert_refresh_sql();
         // The claiming UPDATE comes first so the transaction takes the write lock at once:
         // two concurrent uses of one token cannot both succeed.
         let rotated: Option<RefreshRow> = on_backend!(self, pool => {
@@ -349,14 +355,11 @@ impl Store {
         family_id: Uuid,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        on_backend!(self, pool => sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
-            .bind(family_id.to_string())
-            .bind(now.unix_timestamp())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)
+        execute!(
+            self,
+            "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
+            [family_id.to_string(), now.unix_timestamp()]
+        )
     }
 
     /// Deletes refresh tokens that expired before `now`; returns how many.
@@ -364,13 +367,11 @@ impl Store {
         &self,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        on_backend!(self, pool => sqlx::query(
-            "DELETE FROM refresh_tokens WHERE expires_at <= $1")
-            .bind(now.unix_timestamp())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)
+        execute!(
+            self,
+            "DELETE FROM refresh_tokens WHERE expires_at <= $1",
+            [now.unix_timestamp()]
+        )
     }
 
     // ----- meetings --------------------------------------------------------------------
@@ -386,28 +387,28 @@ impl Store {
             "INSERT INTO meetings ({MEETING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $6) \
              RETURNING {MEETING_COLUMNS}"
         );
-        let row: MeetingRow = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(id.to_string())
-            .bind(new.owner_id.to_string())
-            .bind(&new.title)
-            .bind(new.password_hash.as_deref())
-            .bind(new.waiting_room)
-            .bind(now.unix_timestamp())
-            .fetch_one(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
+        let row: MeetingRow = fetch!(
+            self,
+            query_as(&sql),
+            [
+                id.to_string(),
+                new.owner_id.to_string(),
+                &new.title,
+                new.password_hash.as_deref(),
+                new.waiting_room,
+                now.unix_timestamp(),
+            ],
+            fetch_one
+        )?;
         row.try_into()
     }
 
     /// The meeting with this id, or [`StoreError::NotFound`].
     pub async fn meeting_by_id(&self, id: MeetingId) -> Result<MeetingRecord, StoreError> {
         let sql = format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1");
-        let row: Option<MeetingRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(id.to_string())
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        let row: Option<MeetingRow> =
+            fetch!(self, query_as(&sql), [id.to_string()], fetch_optional)?;
+        found(row)
     }
 
     /// The meetings `owner` owns, oldest first.
@@ -415,11 +416,7 @@ impl Store {
         let sql = format!(
             "SELECT {MEETING_COLUMNS} FROM meetings WHERE owner_id = $1 ORDER BY created_at, id"
         );
-        let rows: Vec<MeetingRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(owner.to_string())
-            .fetch_all(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
+        let rows: Vec<MeetingRow> = fetch!(self, query_as(&sql), [owner.to_string()], fetch_all)?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
@@ -440,31 +437,26 @@ impl Store {
              password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END, \
              updated_at = $6 WHERE id = $1 RETURNING {MEETING_COLUMNS}"
         );
-        let row: Option<MeetingRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(id.to_string())
-            .bind(update.title.as_deref())
-            .bind(update.waiting_room)
-            .bind(set_password)
-            .bind(password_hash.as_deref())
-            .bind(now.unix_timestamp())
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        let row: Option<MeetingRow> = fetch!(
+            self,
+            query_as(&sql),
+            [
+                id.to_string(),
+                update.title.as_deref(),
+                update.waiting_room,
+                set_password,
+                password_hash.as_deref(),
+                now.unix_timestamp(),
+            ],
+            fetch_optional
+        )?;
+        found(row)
     }
 
     /// Deletes a meeting with its invites and bans.
     pub async fn delete_meeting(&self, id: MeetingId) -> Result<(), StoreError> {
-        let done = on_backend!(self, pool => sqlx::query("DELETE FROM meetings WHERE id = $1")
-            .bind(id.to_string())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let done = execute!(self, "DELETE FROM meetings WHERE id = $1", [id.to_string()])?;
+        touched(done)
     }
 
     // ----- invites ---------------------------------------------------------------------
@@ -480,26 +472,25 @@ impl Store {
             "INSERT INTO invites ({INVITE_COLUMNS}) VALUES ($1, $2, $3, NULL, $4) \
              RETURNING {INVITE_COLUMNS}"
         );
-        let row: InviteRow = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(&new.code)
-            .bind(new.meeting_id.to_string())
-            .bind(new.expires_at.map(OffsetDateTime::unix_timestamp))
-            .bind(now.unix_timestamp())
-            .fetch_one(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
+        let row: InviteRow = fetch!(
+            self,
+            query_as(&sql),
+            [
+                &new.code,
+                new.meeting_id.to_string(),
+                new.expires_at.map(OffsetDateTime::unix_timestamp),
+                now.unix_timestamp(),
+            ],
+            fetch_one
+        )?;
         row.try_into()
     }
 
     /// The invite with this code, whatever its state.
     pub async fn invite_by_code(&self, code: &str) -> Result<InviteRecord, StoreError> {
         let sql = format!("SELECT {INVITE_COLUMNS} FROM invites WHERE code = $1");
-        let row: Option<InviteRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(code)
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        let row: Option<InviteRow> = fetch!(self, query_as(&sql), [code], fetch_optional)?;
+        found(row)
     }
 
     /// The invite with this code if it can be used at `now` (neither revoked nor expired);
@@ -513,13 +504,13 @@ impl Store {
             "SELECT {INVITE_COLUMNS} FROM invites WHERE code = $1 AND revoked_at IS NULL \
              AND (expires_at IS NULL OR expires_at > $2)"
         );
-        let row: Option<InviteRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(code)
-            .bind(now.unix_timestamp())
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        let row: Option<InviteRow> = fetch!(
+            self,
+            query_as(&sql),
+            [code, now.unix_timestamp()],
+            fetch_optional
+        )?;
+        found(row)
     }
 
     /// All invites of a meeting (including revoked and expired ones), oldest first.
@@ -530,11 +521,8 @@ impl Store {
         let sql = format!(
             "SELECT {INVITE_COLUMNS} FROM invites WHERE meeting_id = $1 ORDER BY created_at, code"
         );
-        let rows: Vec<InviteRow> = on_backend!(self, pool => sqlx::query_as(&sql)
-            .bind(meeting_id.to_string())
-            .fetch_all(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
+        let rows: Vec<InviteRow> =
+            fetch!(self, query_as(&sql), [meeting_id.to_string()], fetch_all)?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
@@ -546,20 +534,13 @@ impl Store {
         code: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let done = on_backend!(self, pool => sqlx::query(
+        let done = execute!(
+            self,
             "UPDATE invites SET revoked_at = COALESCE(revoked_at, $3) \
-             WHERE code = $1 AND meeting_id = $2")
-            .bind(code)
-            .bind(meeting_id.to_string())
-            .bind(now.unix_timestamp())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+             WHERE code = $1 AND meeting_id = $2",
+            [code, meeting_id.to_string(), now.unix_timestamp()]
+        )?;
+        touched(done)
     }
 
     // ----- bans ------------------------------------------------------------------------
@@ -572,16 +553,13 @@ impl Store {
         subject: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        on_backend!(self, pool => sqlx::query(
+        execute!(
+            self,
             "INSERT INTO meeting_bans (meeting_id, subject, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (meeting_id, subject) DO NOTHING")
-            .bind(meeting_id.to_string())
-            .bind(subject)
-            .bind(now.unix_timestamp())
-            .execute(pool)
-            .await
-            .map(|_| ()))
-        .map_err(StoreError::from_sqlx)
+             ON CONFLICT (meeting_id, subject) DO NOTHING",
+            [meeting_id.to_string(), subject, now.unix_timestamp()]
+        )?;
+        Ok(())
     }
 
     /// Whether any of `subjects` is banned from the meeting.
@@ -591,14 +569,16 @@ impl Store {
         subjects: &[&str],
     ) -> Result<bool, StoreError> {
         for subject in subjects {
-            let found: Option<i64> = on_backend!(self, pool => sqlx::query_scalar(
-                "SELECT CAST(1 AS BIGINT) FROM meeting_bans WHERE meeting_id = $1 AND subject = $2")
-                .bind(meeting_id.to_string())
-                .bind(*subject)
-                .fetch_optional(pool)
-                .await)
-            .map_err(StoreError::from_sqlx)?;
-            if found.is_some() {
+            let hit: Option<i64> = fetch!(
+                self,
+                query_scalar(
+                    "SELECT CAST(1 AS BIGINT) FROM meeting_bans \
+                     WHERE meeting_id = $1 AND subject = $2"
+                ),
+                [meeting_id.to_string(), *subject],
+                fetch_optional
+            )?;
+            if hit.is_some() {
                 return Ok(true);
             }
         }
@@ -610,54 +590,49 @@ impl Store {
         &self,
         meeting_id: MeetingId,
     ) -> Result<Vec<BanRecord>, StoreError> {
-        let rows: Vec<BanRow> = on_backend!(self, pool => sqlx::query_as(
-            "SELECT meeting_id, subject, created_at FROM meeting_bans WHERE meeting_id = $1 \
-             ORDER BY created_at, subject")
-            .bind(meeting_id.to_string())
-            .fetch_all(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)?;
+        let rows: Vec<BanRow> = fetch!(
+            self,
+            query_as(
+                "SELECT meeting_id, subject, created_at FROM meeting_bans WHERE meeting_id = $1 \
+                 ORDER BY created_at, subject"
+            ),
+            [meeting_id.to_string()],
+            fetch_all
+        )?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// Lifts a ban; [`StoreError::NotFound`] if there was none.
     pub async fn remove_ban(&self, meeting_id: MeetingId, subject: &str) -> Result<(), StoreError> {
-        let done = on_backend!(self, pool => sqlx::query(
-            "DELETE FROM meeting_bans WHERE meeting_id = $1 AND subject = $2")
-            .bind(meeting_id.to_string())
-            .bind(subject)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let done = execute!(
+            self,
+            "DELETE FROM meeting_bans WHERE meeting_id = $1 AND subject = $2",
+            [meeting_id.to_string(), subject]
+        )?;
+        touched(done)
     }
 
     // ----- settings --------------------------------------------------------------------
 
     /// The value of an instance setting, if set.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        on_backend!(self, pool => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)
+        fetch!(
+            self,
+            query_scalar("SELECT value FROM settings WHERE key = $1"),
+            [key],
+            fetch_optional
+        )
     }
 
     /// Sets a setting, replacing any previous value.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        on_backend!(self, pool => sqlx::query(
+        execute!(
+            self,
             "INSERT INTO settings (key, value) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(pool)
-            .await
-            .map(|_| ()))
-        .map_err(StoreError::from_sqlx)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value]
+        )?;
+        Ok(())
     }
 
     /// Sets a setting only if it is absent; returns whether this call set it. Lets two
@@ -667,16 +642,37 @@ impl Store {
         key: &str,
         value: &str,
     ) -> Result<bool, StoreError> {
-        let done = on_backend!(self, pool => sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(value)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
+        let done = execute!(
+            self,
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            [key, value]
+        )?;
         Ok(done == 1)
     }
+}
+
+/// The statement that stores a new refresh token, live (not revoked, not replaced).
+fn insert_refresh_sql() -> String {
+    format!(
+        "INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6) RETURNING {REFRESH_COLUMNS}"
+    )
+}
+
+/// The record of a row that must exist; [`StoreError::NotFound`] if the query found none.
+fn found<R, T>(row: Option<R>) -> Result<T, StoreError>
+where
+    R: TryInto<T, Error = StoreError>,
+{
+    row.ok_or(StoreError::NotFound)?.try_into()
+}
+
+/// `Ok` if a statement changed a row; [`StoreError::NotFound`] if it matched none.
+fn touched(rows_affected: u64) -> Result<(), StoreError> {
+    if rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// A database URL fit for logs and error messages: any password is replaced by `***`.
