@@ -20,8 +20,8 @@ use plenum_protocol::signaling::Role;
 use plenum_protocol::{MeetingId, UserId};
 use plenum_store::{MeetingRecord, MeetingUpdate, NewInvite, NewMeeting, StoreError};
 use rand::RngCore as _;
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -125,9 +125,14 @@ pub async fn create_invite(
     let expires_at = match body.expires_at.as_deref() {
         None => None,
         Some(text) => {
-            let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
-                ApiError::invalid(format!("expires_at: {text:?} is not an RFC 3339 time"))
-            })?;
+            // An offset can carry 9999-12-31 past the last UTC instant the store and
+            // every RFC 3339 answer can hold; such a time is as invalid as a malformed one.
+            let at = OffsetDateTime::parse(text, &Rfc3339)
+                .ok()
+                .and_then(|at| at.checked_to_offset(UtcOffset::UTC))
+                .ok_or_else(|| {
+                    ApiError::invalid(format!("expires_at: {text:?} is not an RFC 3339 time"))
+                })?;
             if at <= now {
                 return Err(ApiError::invalid("expires_at: must be in the future"));
             }

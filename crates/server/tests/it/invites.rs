@@ -149,6 +149,8 @@ async fn expired_invites_admit_nobody() {
         (json!(past), 422),
         (json!("tomorrow"), 422),
         (json!(5), 422),
+        // Year 10000 in UTC: beyond what the store and every RFC 3339 answer can hold.
+        (json!("9999-12-31T23:59:59-10:00"), 422),
         (json!(null), 201),
     ];
     for (expires_at, status) in cases {
@@ -161,6 +163,11 @@ async fn expired_invites_admit_nobody() {
             .await;
         assert_eq!(answer.status.as_u16(), status, "{expires_at} {answer:?}");
     }
+    // Nothing refused was stored: the list still answers.
+    let listed = app
+        .send(Req::get(&format!("/api/v1/meetings/{meeting}/invites")).bearer(&alice))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
 }
 
 #[tokio::test]
