@@ -78,7 +78,13 @@ export async function freeUdpPort(ip = '127.0.0.1') {
   return port;
 }
 
-/** Polls `check` until it returns a truthy value (returned) or the deadline passes. */
+/** Thrown by a `waitFor` check to give up at once (the awaited thing can no longer happen). */
+export class GiveUp extends Error {}
+
+/**
+ * Polls `check` until it returns a truthy value (returned) or the deadline passes. Errors
+ * thrown by `check` count as "not yet", except {@link GiveUp}, which ends the wait.
+ */
 export async function waitFor(check, { timeout = 20_000, interval = 200, message = 'condition' } = {}) {
   const deadline = Date.now() + timeout;
   let lastError;
@@ -87,6 +93,7 @@ export async function waitFor(check, { timeout = 20_000, interval = 200, message
       const value = await check();
       if (value) return value;
     } catch (e) {
+      if (e instanceof GiveUp) throw e;
       lastError = e;
     }
     if (Date.now() > deadline) {
@@ -169,7 +176,7 @@ export async function startServer({ env = {}, args = [], mediaIp = '127.0.0.1' }
   try {
     await waitFor(
       () => {
-        if (exited) throw new Error(`server exited early (${JSON.stringify(exited)}):\n${log.slice(-30).join('\n')}`);
+        if (exited) throw new GiveUp(`server exited early (${JSON.stringify(exited)}):\n${log.slice(-30).join('\n')}`);
         return banner.url && banner.adminPassword && banner.inviteUrl;
       },
       { timeout: 60_000, interval: 50, message: 'the server banner' },
