@@ -5,7 +5,7 @@
 //! presenting a replaced token again means it was copied, so the whole family is revoked.
 
 use super::extract::{ApiJson, AuthUser};
-use super::problem::ApiError;
+use super::problem::{ApiError, not_found_as};
 use super::validate::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
 use crate::passwords;
 use crate::state::AppState;
@@ -166,13 +166,7 @@ pub async fn me(
         .store
         .user_by_id(claims.sub)
         .await
-        .map_err(|e| match e {
-            // The account behind a still-valid token was removed.
-            plenum_store::StoreError::NotFound => {
-                ApiError::unauthorized("account_gone", "account no longer exists")
-            }
-            other => other.into(),
-        })?;
+        .map_err(not_found_as(ApiError::account_gone))?;
     Ok(Json(user_body(&user)))
 }
 
@@ -215,7 +209,15 @@ fn cookie_name(state: &AppState) -> &'static str {
 }
 
 fn set_cookie(state: &AppState, token: &str) -> HeaderValue {
-    let max_age = state.config.tokens.refresh_lifetime.as_secs();
+    cookie_header(state, token, state.config.tokens.refresh_lifetime.as_secs())
+}
+
+fn clear_cookie(state: &AppState) -> HeaderValue {
+    cookie_header(state, "", 0)
+}
+
+/// `Set-Cookie` for the refresh cookie holding `token` (base64url, or empty to clear it).
+fn cookie_header(state: &AppState, token: &str, max_age: u64) -> HeaderValue {
     let secure = if state.config.http.insecure_cookies {
         ""
     } else {
@@ -227,19 +229,6 @@ fn set_cookie(state: &AppState, token: &str) -> HeaderValue {
     );
     HeaderValue::from_str(&value)
         .expect("base64url token and fixed attributes are valid header text")
-}
-
-fn clear_cookie(state: &AppState) -> HeaderValue {
-    let secure = if state.config.http.insecure_cookies {
-        ""
-    } else {
-        "; Secure"
-    };
-    let value = format!(
-        "{}=; HttpOnly{secure}; SameSite=Strict; Path=/; Max-Age=0",
-        cookie_name(state)
-    );
-    HeaderValue::from_str(&value).expect("fixed cookie attributes are valid header text")
 }
 
 /// The refresh token from the `Cookie` header(s), under either name.

@@ -1,15 +1,15 @@
 //! Public invite endpoints: what an invite leads to, and guest tokens.
 
 use super::extract::{ApiJson, ApiPath, Bearer};
-use super::problem::ApiError;
-use super::{check_meeting_password, invite_code_is_wellformed, rfc3339, validate};
+use super::problem::{ApiError, not_found_as};
+use super::{check_meeting_password, invite_code_is_wellformed, meeting_token_body, validate};
 use crate::state::AppState;
 use crate::tokens::{Claims, TokenError, TokenKind};
 use axum::Json;
 use axum::extract::State;
 use plenum_protocol::UserId;
 use plenum_protocol::rest::{GuestTokenRequest, InviteInfo, MeetingTokenResponse};
-use plenum_store::{InviteRecord, MeetingRecord, StoreError};
+use plenum_store::{InviteRecord, MeetingRecord};
 use time::OffsetDateTime;
 
 pub async fn info(
@@ -47,11 +47,7 @@ pub async fn guest_token(
     let issued = state
         .tokens
         .issue_guest(UserId::random(), &name, meeting.id, &invite.code, now);
-    Ok(Json(MeetingTokenResponse {
-        access_token: issued.token,
-        expires_at: rfc3339(issued.expires_at),
-        meeting_id: meeting.id,
-    }))
+    Ok(meeting_token_body(issued, meeting.id))
 }
 
 /// A fresh guest token with the same subject and name, for a guest whose token is still
@@ -87,11 +83,7 @@ pub async fn guest_token_refresh(
     let issued = state
         .tokens
         .issue_guest(sub, &name, meeting.id, &invite.code, now);
-    Ok(Json(MeetingTokenResponse {
-        access_token: issued.token,
-        expires_at: rfc3339(issued.expires_at),
-        meeting_id: meeting.id,
-    }))
+    Ok(meeting_token_body(issued, meeting.id))
 }
 
 /// The invite and its meeting if the invite admits people now; 404 otherwise (unknown,
@@ -109,17 +101,11 @@ async fn live_invite(
         .store
         .active_invite(code, now)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => gone(),
-            other => other.into(),
-        })?;
+        .map_err(not_found_as(gone))?;
     let meeting = state
         .store
         .meeting_by_id(invite.meeting_id)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => gone(),
-            other => other.into(),
-        })?;
+        .map_err(not_found_as(gone))?;
     Ok((invite, meeting))
 }

@@ -4,8 +4,11 @@
 //! does not exist, so meeting ids cannot be probed.
 
 use super::extract::{ApiJson, ApiPath, AuthUser};
-use super::problem::ApiError;
-use super::{check_meeting_password, invite_body, invite_code_is_wellformed, rfc3339, validate};
+use super::problem::{ApiError, not_found_as};
+use super::{
+    check_meeting_password, invite_body, invite_code_is_wellformed, meeting_token_body, rfc3339,
+    validate,
+};
 use crate::passwords;
 use crate::state::{AppState, MeetingEvent};
 use axum::Json;
@@ -53,13 +56,8 @@ pub async fn create(
             OffsetDateTime::now_utc(),
         )
         .await
-        .map_err(|e| match e {
-            // The account behind the token no longer exists.
-            StoreError::NotFound => {
-                ApiError::unauthorized("account_gone", "account no longer exists")
-            }
-            other => other.into(),
-        })?;
+        // The owner is the account behind the token; NotFound means it no longer exists.
+        .map_err(not_found_as(ApiError::account_gone))?;
     Ok((StatusCode::CREATED, Json(meeting_body(&record))))
 }
 
@@ -184,10 +182,7 @@ pub async fn revoke_invite(
         .store
         .revoke_invite(id, &code, OffsetDateTime::now_utc())
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("no such invite"),
-            other => other.into(),
-        })?;
+        .map_err(not_found_as(|| ApiError::not_found("no such invite")))?;
     state.publish(MeetingEvent::InviteRevoked {
         meeting_id: id,
         code,
@@ -204,20 +199,16 @@ pub async fn join_token(
     ApiJson(body): ApiJson<JoinTokenRequest>,
 ) -> Result<Json<MeetingTokenResponse>, ApiError> {
     let now = OffsetDateTime::now_utc();
-    let meeting = state.store.meeting_by_id(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("no such meeting"),
-        other => other.into(),
-    })?;
+    let meeting = state
+        .store
+        .meeting_by_id(id)
+        .await
+        .map_err(not_found_as(|| ApiError::not_found("no such meeting")))?;
     let user = state
         .store
         .user_by_id(claims.sub)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                ApiError::unauthorized("account_gone", "account no longer exists")
-            }
-            other => other.into(),
-        })?;
+        .map_err(not_found_as(ApiError::account_gone))?;
     let role = if meeting.owner_id == user.id {
         Role::Owner
     } else {
@@ -246,11 +237,7 @@ pub async fn join_token(
     let issued = state
         .tokens
         .issue_meeting(user.id, &user.display_name, id, role, now);
-    Ok(Json(MeetingTokenResponse {
-        access_token: issued.token,
-        expires_at: rfc3339(issued.expires_at),
-        meeting_id: id,
-    }))
+    Ok(meeting_token_body(issued, id))
 }
 
 /// The meeting if `user` owns it; 404 otherwise (see the module doc).

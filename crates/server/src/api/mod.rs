@@ -12,13 +12,15 @@ pub mod validate;
 
 use crate::passwords;
 use crate::state::AppState;
+use crate::tokens::IssuedToken;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use plenum_protocol::rest::{ClientConfig, Invite};
+use plenum_protocol::MeetingId;
+use plenum_protocol::rest::{ClientConfig, Invite, MeetingTokenResponse};
 use plenum_store::{InviteRecord, MeetingRecord};
 pub use problem::ApiError;
 use time::OffsetDateTime;
@@ -123,6 +125,18 @@ pub fn invite_code_is_wellformed(code: &str) -> bool {
         && code
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The answer to every request for a meeting-scoped token.
+pub fn meeting_token_body(
+    issued: IssuedToken,
+    meeting_id: MeetingId,
+) -> Json<MeetingTokenResponse> {
+    Json(MeetingTokenResponse {
+        access_token: issued.token,
+        expires_at: rfc3339(issued.expires_at),
+        meeting_id,
+    })
 }
 
 pub fn invite_body(state: &AppState, invite: &InviteRecord) -> Invite {

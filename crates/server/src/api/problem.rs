@@ -44,6 +44,11 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail)
     }
 
+    /// The account behind a still-valid token no longer exists.
+    pub fn account_gone() -> Self {
+        Self::unauthorized("account_gone", "account no longer exists")
+    }
+
     pub fn too_large() -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -100,6 +105,15 @@ impl From<StoreError> for ApiError {
             }
             other => ApiError::internal(&other),
         }
+    }
+}
+
+/// Turns a store error into an API error, answering [`StoreError::NotFound`] with
+/// `missing()` instead of the generic 404: `.map_err(not_found_as(ApiError::account_gone))`.
+pub fn not_found_as(missing: impl FnOnce() -> ApiError) -> impl FnOnce(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::NotFound => missing(),
+        other => other.into(),
     }
 }
 
