@@ -6,6 +6,7 @@
 //! over a small map is fine; the map is bounded so a flood of made-up names cannot grow
 //! it without limit.
 
+use crate::api::validate::MAX_USERNAME_CHARS;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -72,8 +73,12 @@ impl LoginThrottle {
     }
 }
 
+/// The map key of a submitted username. Only the first `MAX_USERNAME_CHARS + 1`
+/// characters count: that keeps every real account name distinct (none is longer) while a
+/// flood of huge made-up names (bodies may be 64 KiB) cannot pin that much memory per entry.
 fn key(username: &str) -> String {
-    username.to_lowercase()
+    let cut: String = username.chars().take(MAX_USERNAME_CHARS + 1).collect();
+    cut.to_lowercase()
 }
 
 fn prune(times: &mut VecDeque<Instant>, now: Instant) {
@@ -110,6 +115,15 @@ mod tests {
                 .check("alice", t0 + Duration::from_secs(61))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn huge_names_are_cut() {
+        let throttle = LoginThrottle::default();
+        let huge = "x".repeat(60_000);
+        throttle.record_failure(&huge, Instant::now());
+        let map = throttle.failures.lock().unwrap();
+        assert!(map.keys().all(|k| k.len() <= MAX_USERNAME_CHARS + 1));
     }
 
     #[test]
