@@ -287,7 +287,7 @@ impl Conference {
         }
         self.participants.insert(id, Participant::new(factory, now));
         // Offer the newcomer what the others already publish.
-        self.negotiate(id, now, out);
+        self.negotiate(id, out);
         self.drive(now, out);
         Ok(())
     }
@@ -309,7 +309,7 @@ impl Conference {
         let had_tracks = !p.published.is_empty();
         drop(p);
         if had_tracks {
-            self.negotiate_all(now, out);
+            self.negotiate_all(out);
         }
         self.drive(now, out);
     }
@@ -410,7 +410,7 @@ impl Conference {
             );
         }
         if before != after {
-            self.negotiate_all(now, out);
+            self.negotiate_all(out);
         }
         self.queue.push_back(Propagated::Reselect(None));
         self.drive(now, out);
@@ -447,7 +447,7 @@ impl Conference {
             p.outs.retain(|_, o| o.open);
             p.outs.extend(pending.stopped);
             p.renegotiate = true;
-            self.negotiate(id, now, out);
+            self.negotiate(id, out);
             self.drive(now, out);
             return Err(e);
         }
@@ -456,7 +456,7 @@ impl Conference {
             o.open = true;
         }
         if std::mem::take(&mut p.renegotiate) {
-            self.negotiate(id, now, out);
+            self.negotiate(id, out);
         }
         self.queue.push_back(Propagated::Reselect(Some(id)));
         self.drive(now, out);
@@ -618,16 +618,16 @@ impl Conference {
     }
 
     /// Renegotiates every participant's subscriptions (remote tracks appeared or went).
-    fn negotiate_all(&mut self, now: Instant, out: &mut Outputs) {
+    fn negotiate_all(&mut self, out: &mut Outputs) {
         let ids: Vec<ParticipantId> = self.participants.keys().copied().collect();
         for id in ids {
-            self.negotiate(id, now, out);
+            self.negotiate(id, out);
         }
     }
 
     /// Brings a subscriber's m-lines in line with the conference's tracks, offering the
     /// change; with an offer outstanding, only notes that another one is due.
-    fn negotiate(&mut self, id: ParticipantId, now: Instant, out: &mut Outputs) {
+    fn negotiate(&mut self, id: ParticipantId, out: &mut Outputs) {
         let wanted: Vec<(TrackKey, MediaKind)> = self
             .participants
             .iter()
@@ -732,7 +732,6 @@ impl Conference {
                 tracks,
             },
         );
-        let _ = now;
     }
 
     /// Polls touched `Rtc`s and handles what they produce until everything is quiet.

@@ -17,6 +17,7 @@ use str0m::format::Codec;
 use str0m::media::{
     Direction, Frequency, MediaKind, MediaTime, Mid, Rid, Simulcast, SimulcastLayer,
 };
+use str0m::media::{Pt, Writer};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use uuid::Uuid;
@@ -247,35 +248,36 @@ impl World {
         let p = &mut self.participants[idx];
         let mut api = p.publish.rtc.sdp_api();
         let mut tracks = vec![];
-        if p.spec.audio {
-            let mid = api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
-            p.audio_mid = Some(mid);
-            tracks.push(PublishedTrack {
-                mid: mid.to_string(),
-                source: TrackSource::Microphone,
-            });
-        }
-        if p.spec.camera {
-            let simulcast = p.spec.simulcast.then(|| {
+        let wanted = [
+            (p.spec.audio, TrackSource::Microphone, false),
+            (p.spec.camera, TrackSource::Camera, p.spec.simulcast),
+            (p.spec.screen, TrackSource::Screen, false),
+        ];
+        for (on, source, simulcast) in wanted {
+            if !on {
+                continue;
+            }
+            let kind = if source.is_video() {
+                MediaKind::Video
+            } else {
+                MediaKind::Audio
+            };
+            let simulcast = simulcast.then(|| {
                 let mut s = Simulcast::new();
                 for rid in RIDS {
                     s.add_send_layer(SimulcastLayer::new(rid));
                 }
                 s
             });
-            let mid = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, simulcast);
-            p.video_mid = Some(mid);
+            let mid = api.add_media(kind, Direction::SendOnly, None, None, simulcast);
+            *match source {
+                TrackSource::Microphone => &mut p.audio_mid,
+                TrackSource::Camera => &mut p.video_mid,
+                TrackSource::Screen => &mut p.screen_mid,
+            } = Some(mid);
             tracks.push(PublishedTrack {
                 mid: mid.to_string(),
-                source: TrackSource::Camera,
-            });
-        }
-        if p.spec.screen {
-            let mid = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
-            p.screen_mid = Some(mid);
-            tracks.push(PublishedTrack {
-                mid: mid.to_string(),
-                source: TrackSource::Screen,
+                source,
             });
         }
         let (offer, pending) = api.apply().unwrap();
@@ -550,11 +552,7 @@ impl World {
         let time = MediaTime::new(ms * 48, Frequency::FORTY_EIGHT_KHZ);
         let level = p.spec.level;
         let writer = p.publish.rtc.writer(mid).unwrap();
-        let pt = writer
-            .payload_params()
-            .find(|pp| pp.spec().codec == Codec::Opus)
-            .unwrap()
-            .pt();
+        let pt = payload_type(&writer, Codec::Opus);
         writer
             .audio_level(level, level > -50)
             .write(pt, now, time, vec![0xA0; 60])
@@ -579,11 +577,7 @@ impl World {
             }
             let data = frame(codec, key, b's', 1200);
             let writer = p.publish.rtc.writer(mid).unwrap();
-            let pt = writer
-                .payload_params()
-                .find(|pp| pp.spec().codec == codec)
-                .unwrap()
-                .pt();
+            let pt = payload_type(&writer, codec);
             let time = MediaTime::new(9_000_000 + ms * 90, Frequency::NINETY_KHZ);
             writer.write(pt, now, time, data).unwrap();
         }
@@ -607,11 +601,7 @@ impl World {
             let data = frame(codec, key, tag, size);
             let time = MediaTime::new(origin + ms * 90, Frequency::NINETY_KHZ);
             let writer = p.publish.rtc.writer(mid).unwrap();
-            let pt = writer
-                .payload_params()
-                .find(|pp| pp.spec().codec == codec)
-                .unwrap()
-                .pt();
+            let pt = payload_type(&writer, codec);
             let writer = match rid {
                 Some(r) => writer.rid(r),
                 None => writer,
@@ -628,6 +618,15 @@ impl World {
     ) -> Vec<(MeetingId, BridgeEvent)> {
         self.events.iter().filter(|(_, e)| f(e)).cloned().collect()
     }
+}
+
+/// The payload type the negotiation gave `codec` on this writer's m-line.
+fn payload_type(writer: &Writer, codec: Codec) -> Pt {
+    writer
+        .payload_params()
+        .find(|pp| pp.spec().codec == codec)
+        .unwrap()
+        .pt()
 }
 
 /// A video frame the SFU's depacketizer reads like a real one: keyframe or not by the
@@ -661,6 +660,16 @@ fn is_rtp(data: &[u8]) -> bool {
 
 pub fn meeting(n: u128) -> MeetingId {
     MeetingId(Uuid::from_u128(n))
+}
+
+/// One conference of a publisher (`spec`) and a viewer who publishes nothing; returns the
+/// world and their indices.
+pub fn publisher_and_viewer(spec: Publish) -> (World, usize, usize) {
+    let mut w = World::new();
+    let m = meeting(1);
+    let publisher = w.join(m, spec);
+    let viewer = w.join(m, Publish::NOTHING);
+    (w, publisher, viewer)
 }
 
 /// Checks that received frames of one track form one continuous RTP stream: sequence

@@ -6,7 +6,7 @@
 
 mod harness;
 
-use harness::{Publish, World, assert_continuous, meeting};
+use harness::{Publish, World, assert_continuous, meeting, publisher_and_viewer};
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, TrackSource};
 use std::time::Duration;
 use str0m::format::Codec;
@@ -49,10 +49,7 @@ fn two_publishers_receive_each_other() {
 
 #[test]
 fn simulcast_layer_follows_view_with_continuous_stream() {
-    let mut w = World::new();
-    let m = meeting(1);
-    let pubr = w.join(m, Publish::AV_SIMULCAST);
-    let sub = w.join(m, Publish::NOTHING);
+    let (mut w, pubr, sub) = publisher_and_viewer(Publish::AV_SIMULCAST);
     let from = w.participants[pubr].id;
 
     // A thumbnail gets the quarter layer only.
@@ -218,7 +215,7 @@ fn bad_commands_are_errors_and_engine_keeps_working() {
     let m = meeting(1);
     let a = w.join(m, Publish::AV);
     let b = w.join(m, Publish::AV);
-    let (ia, ib) = (w.participants[a].id, w.participants[b].id);
+    let ia = w.participants[a].id;
     w.view(b, &[(a, 640, 360)]);
     w.run(SEC);
 
@@ -308,7 +305,6 @@ fn bad_commands_are_errors_and_engine_keeps_working() {
     let before = w.participants[b].count_from(ia, TrackSource::Camera);
     w.run(SEC);
     assert!(w.participants[b].count_from(ia, TrackSource::Camera) > before + 15);
-    let _ = ib;
 }
 
 #[test]
@@ -442,16 +438,10 @@ fn silent_client_times_out_as_media_disconnected() {
 
 #[test]
 fn screen_share_is_its_own_video() {
-    let mut w = World::new();
-    let m = meeting(1);
-    let presenter = w.join(
-        m,
-        Publish {
-            screen: true,
-            ..Publish::AV_SIMULCAST
-        },
-    );
-    let viewer = w.join(m, Publish::NOTHING);
+    let (mut w, presenter, viewer) = publisher_and_viewer(Publish {
+        screen: true,
+        ..Publish::AV_SIMULCAST
+    });
     let from = w.participants[presenter].id;
     let mut offered: Vec<TrackSource> = w.participants[viewer]
         .sub_tracks
@@ -493,16 +483,10 @@ fn screen_share_is_its_own_video() {
 #[test]
 fn codecs_are_mapped_between_publisher_and_subscriber() {
     for codec in [Codec::Vp8, Codec::Vp9, Codec::H264] {
-        let mut w = World::new();
-        let m = meeting(1);
-        let pubr = w.join(
-            m,
-            Publish {
-                codec,
-                ..Publish::AV
-            },
-        );
-        let sub = w.join(m, Publish::NOTHING);
+        let (mut w, pubr, sub) = publisher_and_viewer(Publish {
+            codec,
+            ..Publish::AV
+        });
         let from = w.participants[pubr].id;
         w.view(sub, &[(pubr, 640, 360)]);
         w.run(2 * SEC);
@@ -515,10 +499,7 @@ fn codecs_are_mapped_between_publisher_and_subscriber() {
 
 #[test]
 fn lost_packets_to_a_subscriber_are_retransmitted() {
-    let mut w = World::new();
-    let m = meeting(1);
-    let pubr = w.join(m, Publish::AV);
-    let sub = w.join(m, Publish::NOTHING);
+    let (mut w, pubr, sub) = publisher_and_viewer(Publish::AV);
     let from = w.participants[pubr].id;
     w.view(sub, &[(pubr, 640, 360)]);
     w.run(SEC);
@@ -543,10 +524,7 @@ fn lost_packets_to_a_subscriber_are_retransmitted() {
 
 #[test]
 fn subscriber_keyframe_request_reaches_the_publisher() {
-    let mut w = World::new();
-    let m = meeting(1);
-    let pubr = w.join(m, Publish::AV_SIMULCAST);
-    let sub = w.join(m, Publish::NOTHING);
+    let (mut w, pubr, sub) = publisher_and_viewer(Publish::AV_SIMULCAST);
     w.view(sub, &[(pubr, 640, 360)]);
     w.run(2 * SEC);
     let from = w.participants[pubr].id;
