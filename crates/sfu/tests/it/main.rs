@@ -220,36 +220,23 @@ fn bad_commands_are_errors_and_engine_keeps_working() {
     w.run(SEC);
 
     let unknown = plenum_protocol::ParticipantId::random();
+    let bad_offer = |sdp: &str| {
+        (
+            BridgeCommand::PublishOffer {
+                conference: m,
+                participant: ia,
+                sdp: sdp.into(),
+                tracks: vec![],
+            },
+            ia,
+            "invalid_sdp",
+        )
+    };
     let cases: Vec<(BridgeCommand, plenum_protocol::ParticipantId, &str)> = vec![
-        (
-            BridgeCommand::PublishOffer {
-                conference: m,
-                participant: ia,
-                sdp: "this is not sdp".into(),
-                tracks: vec![],
-            },
-            ia,
-            "invalid_sdp",
-        ),
-        (
-            BridgeCommand::PublishOffer {
-                conference: m,
-                participant: ia,
-                sdp: String::new(),
-                tracks: vec![],
-            },
-            ia,
-            "invalid_sdp",
-        ),
-        (
-            BridgeCommand::PublishOffer {
-                conference: m,
-                participant: ia,
-                sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n".into(),
-                tracks: vec![],
-            },
-            ia,
-            "invalid_sdp",
+        bad_offer("this is not sdp"),
+        bad_offer(""),
+        bad_offer(
+            "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n",
         ),
         (
             BridgeCommand::SubscribeAnswer {
