@@ -20,11 +20,7 @@ async fn login_succeeds_only_with_the_right_password() {
     assert!(
         OffsetDateTime::parse(expires_at, &time::format_description::well_known::Rfc3339).is_ok()
     );
-    let claims = app
-        .state
-        .tokens
-        .verify(ok.body["access_token"].as_str().unwrap())
-        .unwrap();
+    let claims = app.claims_of(&ok);
     assert_eq!(claims.kind, TokenKind::User);
     assert_eq!(claims.aud, "plenum");
     assert_eq!(claims.iss, app.state.config.http.public_url);

@@ -4,6 +4,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use plenum_server::config::{Layer, Origin, RawValue};
+use plenum_server::tokens::Claims;
 use plenum_server::{AppState, Config, app};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -139,8 +140,6 @@ pub fn test_config(dir: &Path, extra: &[(&str, &str)]) -> Config {
     let mut set = |k: &str, v: &str| layer.set(k, RawValue::Text(v.into()), Origin::Default);
     set("store.data_dir", data.to_str().unwrap());
     set("web.assets_dir", dir.join("no-assets").to_str().unwrap());
-    // Each test app gets its own media socket.
-    set("media.bind", "127.0.0.1:0");
     // Tests run in parallel: each instance's media socket takes a free port.
     set("media.bind", "127.0.0.1:0");
     for (k, v) in extra {
@@ -238,6 +237,15 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// The verified claims of the access token an answer carries.
+    #[track_caller]
+    pub fn claims_of(&self, answer: &Answer) -> Claims {
+        let token = answer.body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access token in {answer:?}"));
+        self.state.tokens.verify(token).unwrap()
     }
 
     pub async fn login_answer(&self, username: &str, password: &str) -> Answer {
