@@ -270,7 +270,12 @@ impl Layer {
 fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     match span {
         Some(range) => {
-            let line = text[..range.start.min(text.len())].matches('\n').count() + 1;
+            // Counted in bytes: a span need not start on a character boundary.
+            let before = text
+                .as_bytes()
+                .get(..range.start)
+                .unwrap_or(text.as_bytes());
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
             format!(" (line {line})")
         }
         None => String::new(),

@@ -43,7 +43,7 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Builds the state. `dummy_hash` comes from [`crate::passwords::hash_blocking`].
+    /// Builds the state. `dummy_hash` is any valid hash from [`crate::passwords::hash`].
     pub fn new(
         config: Config,
         store: Store,

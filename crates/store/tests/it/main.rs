@@ -1,5 +1,5 @@
-//! Contract tests of the store facade, run against a fresh SQLite file per test. A future
-//! PostgreSQL backend must pass the same cases.
+//! Contract tests of the store facade: every case runs against a fresh SQLite file and a
+//! fresh PostgreSQL schema, and both backends must pass it.
 
 // A test binary: a failing unwrap in a helper is a failing test.
 #![allow(clippy::unwrap_used)]
