@@ -53,6 +53,9 @@ export function App() {
 
   return (
     <div class={`app ${inMeetingRoute ? 'app-meeting' : ''}`}>
+      <a class="skip-link" href="#content">
+        {t('app.skip')}
+      </a>
       {!inMeetingRoute && (
         <header class="topbar">
           <a class="brand" href="/" onClick={link('/')}>

@@ -36,8 +36,10 @@ interface Props {
 export function MeetingView({ controller, snapshot }: Props) {
   const { room, local } = snapshot;
   const [pinned, setPinned] = useState<string | null>(null);
-  const [showChat, setShowChat] = useState(true);
-  const [showPeople, setShowPeople] = useState(true);
+  // On narrow screens the videos come first; the panels open from the control bar.
+  const [wide] = useState(() => window.matchMedia('(min-width: 901px)').matches);
+  const [showChat, setShowChat] = useState(wide);
+  const [showPeople, setShowPeople] = useState(wide);
   const [, setLangVersion] = useState<Lang>(getLang());
   const rootRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
@@ -119,7 +121,7 @@ export function MeetingView({ controller, snapshot }: Props) {
     <div class="meeting" ref={rootRef} data-self-id={room.selfId ?? ''}>
       <header class="meeting-bar">
         <h1 class="meeting-title-text">{room.room?.title ?? ''}</h1>
-        <span class="muted">{t('people.title', { count: room.participants.length })}</span>
+        <span class="muted meeting-count">{t('people.title', { count: room.participants.length })}</span>
         <span class="spacer" />
         <LanguageSelect lang={getLang()} onChange={setLangVersion} />
       </header>

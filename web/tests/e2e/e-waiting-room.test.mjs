@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   adminToken,
+  closedReason,
   createMeeting,
   expectDecodingFrom,
   joinAsGuest,
@@ -55,5 +56,16 @@ test('a waiting guest gets nothing until admitted, then media', { timeout: 180_0
     await owner.page.getByRole('button', { name: 'Admit Waiter', exact: true }).click();
     await waitFor(() => selfId(guest), { message: 'Waiter to join after admission' });
     await expectDecodingFrom(guest, [ownerId, await selfId(other)]);
+
+    // Someone the moderator turns away is told so.
+    const denied = await chromium('denied guest');
+    await joinAsGuest(denied, invite.url, 'Unwelcome', { waitJoined: false });
+    await waitFor(() => owner.page.getByRole('button', { name: 'Deny Unwelcome', exact: true }).isVisible(), {
+      message: 'the owner to see Unwelcome waiting',
+    });
+    await owner.page.getByRole('button', { name: 'Deny Unwelcome', exact: true }).click();
+    await waitFor(async () => (await closedReason(denied)) === 'denied', { message: 'Unwelcome to see the denial' });
+    await denied.page.getByText('The moderator did not admit you to this meeting.').waitFor();
+    assert.equal(await selfId(denied), null);
   }),
 );
