@@ -63,7 +63,6 @@ export const en = {
   'meeting.mutedByModerator': 'A moderator muted your microphone.',
   'meeting.you': '{name} (you)',
   'meeting.screenOf': 'Screen of {name}',
-  'meeting.noVideo': 'Camera off',
   'meeting.pin': 'Show {name} large',
   'meeting.unpin': 'Show all equally',
   'meeting.speaking': 'speaking',
@@ -111,7 +110,6 @@ export const en = {
   'people.muteAll': 'Mute all',
   'people.endForAll': 'End meeting for all',
   'people.confirmEnd': 'End the meeting for everyone?',
-  'people.confirmBan': 'Ban {name} from this meeting?',
 
   'role.owner': 'Host',
   'role.moderator': 'Moderator',
@@ -189,7 +187,6 @@ export const de: Dictionary = {
   'meeting.mutedByModerator': 'Die Moderation hat Ihr Mikrofon stummgeschaltet.',
   'meeting.you': '{name} (Sie)',
   'meeting.screenOf': 'Bildschirm von {name}',
-  'meeting.noVideo': 'Kamera aus',
   'meeting.pin': '{name} groß anzeigen',
   'meeting.unpin': 'Alle gleich groß anzeigen',
   'meeting.speaking': 'spricht',
@@ -237,7 +234,6 @@ export const de: Dictionary = {
   'people.muteAll': 'Alle stummschalten',
   'people.endForAll': 'Besprechung für alle beenden',
   'people.confirmEnd': 'Die Besprechung für alle beenden?',
-  'people.confirmBan': '{name} aus dieser Besprechung ausschließen?',
 
   'role.owner': 'Gastgeber',
   'role.moderator': 'Moderation',

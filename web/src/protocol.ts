@@ -37,7 +37,6 @@ export const CloseCode = {
  */
 export function validDisplayName(name: string): boolean {
   const trimmed = name.trim();
-  // eslint-disable-next-line no-control-regex
   return trimmed.length >= 1 && [...trimmed].length <= MAX_DISPLAY_NAME_CHARS && !/[\u0000-\u001f\u007f-\u009f]/.test(trimmed);
 }
 

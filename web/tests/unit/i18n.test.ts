@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseLang, de, en, format, placeholders, translator } from '../../src/i18n';
 
@@ -16,6 +18,21 @@ describe('dictionaries', () => {
     for (const dict of [de, en]) {
       for (const [key, value] of Object.entries(dict)) expect(value.trim(), key).not.toBe('');
     }
+  });
+
+  it('every text is used by the client (role names are looked up by role)', () => {
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (!path.endsWith('i18n.ts')) files.push(readFileSync(path, 'utf8'));
+      }
+    };
+    walk(join(__dirname, '../../src'));
+    const source = files.join('\n');
+    const unused = Object.keys(en).filter((key) => !key.startsWith('role.') && !source.includes(`'${key}'`));
+    expect(unused).toEqual([]);
   });
 
   it('the join page names match the contract wording', () => {
