@@ -1,11 +1,19 @@
 //! Password hashing with Argon2id (the argon2 crate's default parameters).
 //!
-//! Hashing and verifying cost tens of milliseconds of CPU, so both run on the blocking
-//! pool, never on the async workers that carry signaling.
+//! Hashing and verifying cost tens of milliseconds of CPU and about 19 MiB of memory each,
+//! so both run on the blocking pool, never on the async workers that carry signaling, and
+//! at most [`MAX_CONCURRENT`] at once: a flood of logins queues instead of exhausting memory.
 
 use argon2::Argon2;
+use tokio::sync::Semaphore;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+/// How many hashes may be computed at the same time (a few per core; more would only
+/// queue inside the CPU while holding memory).
+pub const MAX_CONCURRENT: usize = 4;
+
+static PERMITS: Semaphore = Semaphore::const_new(MAX_CONCURRENT);
 
 /// Errors of the hashing machinery itself (not "wrong password", which is `Ok(false)`).
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +22,8 @@ pub enum PasswordError {
     Hash(String),
     #[error("password task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("password hashing is shut down")]
+    Closed(#[from] tokio::sync::AcquireError),
 }
 
 /// Hashes a password into a PHC string (`$argon2id$...`).
@@ -36,13 +46,15 @@ pub fn verify_blocking(password: &str, phc: &str) -> bool {
     }
 }
 
-/// [`hash_blocking`] on the blocking pool.
+/// [`hash_blocking`] on the blocking pool, within the concurrency limit.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
+    let _permit = PERMITS.acquire().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
 }
 
-/// [`verify_blocking`] on the blocking pool.
+/// [`verify_blocking`] on the blocking pool, within the concurrency limit.
 pub async fn verify(password: String, phc: String) -> Result<bool, PasswordError> {
+    let _permit = PERMITS.acquire().await?;
     Ok(tokio::task::spawn_blocking(move || verify_blocking(&password, &phc)).await?)
 }
 
