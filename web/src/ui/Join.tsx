@@ -112,9 +112,11 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
         });
       }
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401 && info.password_required) setError(t('join.wrongPassword'));
-      else if (err instanceof ApiError && err.code === 'network') setError(t('error.network'));
+      if (err instanceof ApiError && (err.code === 'wrong_password' || err.code === 'password_required')) {
+        setError(t('join.wrongPassword'));
+      } else if (err instanceof ApiError && err.code === 'network') setError(t('error.network'));
       else if (err instanceof ApiError && err.status === 404) setInvalid(true);
+      else if (err instanceof ApiError && err.status === 422) setError(t('join.nameInvalid'));
       else setError(t('join.refused'));
     } finally {
       setBusy(false);
