@@ -46,8 +46,10 @@ if (!inNamespace) {
     must('cargo', ['build', '-p', 'plenum-server'], REPO_DIR);
     process.env.PLENUM_BIN = join(REPO_DIR, 'target/debug/plenum');
   }
+  // Probe the exact setup (root, unshare, iproute2, veth support) before relying on it.
   const canUnshare =
-    process.getuid?.() === 0 && spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+    process.getuid?.() === 0 &&
+    spawnSync('unshare', ['-n', 'sh', '-c', NETNS_SETUP], { stdio: 'ignore' }).status === 0;
   if (canUnshare) {
     const self = fileURLToPath(import.meta.url);
     const status = run(
