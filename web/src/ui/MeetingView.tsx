@@ -44,6 +44,7 @@ export function MeetingView({ controller, snapshot }: Props) {
   const rootRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
   const [stageSize, setStageSize] = useState({ width: 0, height: 0 });
+  const offscreen = useRef(new Set<string>());
 
   const self = room.participants.find((p) => p.id === room.selfId) ?? null;
   const moderator = self ? isModerator(self.role) : false;
@@ -67,6 +68,9 @@ export function MeetingView({ controller, snapshot }: Props) {
       );
       const measured: MeasuredTile[] = [];
       for (const el of root.querySelectorAll<HTMLElement>('[data-tile-key]')) {
+        // A tile scrolled out of sight (e.g. far down a long strip) is not shown, so its
+        // video need not be forwarded.
+        if (offscreen.current.has(el.dataset.tileKey ?? '')) continue;
         const rect = el.getBoundingClientRect();
         const participantId = el.dataset.participantId;
         const source = el.dataset.source as VideoSource | undefined;
@@ -83,9 +87,23 @@ export function MeetingView({ controller, snapshot }: Props) {
     };
     const observer = new ResizeObserver(measure);
     observer.observe(stageEl);
-    for (const el of root.querySelectorAll('[data-tile-key]')) observer.observe(el);
+    const visibility = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const key = (entry.target as HTMLElement).dataset.tileKey ?? '';
+        if (entry.isIntersecting) offscreen.current.delete(key);
+        else offscreen.current.add(key);
+      }
+      measure();
+    });
+    for (const el of root.querySelectorAll('[data-tile-key]')) {
+      observer.observe(el);
+      visibility.observe(el);
+    }
     measure();
-    return () => observer.disconnect();
+    return () => {
+      observer.disconnect();
+      visibility.disconnect();
+    };
   });
 
   const nameOf = (id: ParticipantId) => room.participants.find((p) => p.id === id)?.display_name ?? '';
