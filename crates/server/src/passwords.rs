@@ -5,9 +5,9 @@
 //! at most [`MAX_CONCURRENT`] at once: a flood of logins queues instead of exhausting memory.
 
 use argon2::Argon2;
-use tokio::sync::Semaphore;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use tokio::sync::Semaphore;
 
 /// How many hashes may be computed at the same time (a few per core; more would only
 /// queue inside the CPU while holding memory).
