@@ -2,12 +2,26 @@
 //!
 //! - [`merkle`]: the RFC 6962 Merkle tree (SHA-256), the append-only [`MerkleLog`], and
 //!   inclusion/consistency proofs with their RFC 9162 verifiers.
+//! - [`entry`]: one audit entry and its canonical, versioned leaf encoding; personal
+//!   fields as salted hashes that can be erased without breaking verification.
+//! - [`checkpoint`]: Ed25519-signed checkpoints in the C2SP signed-note format, and the
+//!   signing keys with validity periods that are themselves log entries.
+//! - [`log`]: [`AuditLog`], the in-memory writer, which exports a [`Bundle`].
+//! - [`bundle`]: the bundle format and [`verify_bundle`], the offline verifier.
 //!
 //! Nothing here touches a database, the network or the clock: times are inputs, and so is
 //! randomness (salts, key seeds). The byte formats are documented in `docs/audit-format.md`.
 
+pub mod bundle;
+pub mod checkpoint;
+pub mod entry;
+pub mod log;
 pub mod merkle;
 
+pub use bundle::{Bundle, BundleEntry, Report, VerifyError, verify_bundle};
+pub use checkpoint::{Checkpoint, CheckpointBody, CheckpointError, KeyRecord, SigningKey};
+pub use entry::{Actor, ActorKind, Detail, Entry, EntryError, Outcome, Personal, Value};
+pub use log::{AuditLog, LogError};
 pub use merkle::{Hash, MerkleError, MerkleLog};
 
 /// Lowercase hex of `bytes`.
