@@ -1,4 +1,5 @@
-//! The command line: `plenum serve`, `plenum config check FILE`, `plenum migrate`.
+//! The command line: `plenum serve`, `plenum config check FILE`, `plenum migrate`,
+//! `plenum audit verify BUNDLE [--witness CHECKPOINT_FILE]` (see [`crate::audit_cli`]).
 //!
 //! Flags are the last configuration layer (see [`crate::config`]). Exit codes: 0 success,
 //! 1 runtime failure, 2 invalid configuration or usage.
@@ -29,6 +30,25 @@ pub enum Command {
         /// TOML configuration file.
         #[arg(long, env = "PLENUM_CONFIG")]
         config: Option<PathBuf>,
+    },
+    /// Work with the audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Verify an exported audit bundle offline; prints a one-line summary or the first bad
+    /// entry. Exit code 0 verified, 1 failed, 2 unreadable input.
+    Verify {
+        /// The bundle (JSON, see docs/audit-format.md).
+        bundle: PathBuf,
+        /// A checkpoint kept outside the server (e.g. by the SIEM); detects truncation
+        /// and forks.
+        #[arg(long, value_name = "CHECKPOINT_FILE")]
+        witness: Option<PathBuf>,
     },
 }
 
@@ -114,6 +134,9 @@ pub fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Audit {
+            action: AuditAction::Verify { bundle, witness },
+        } => crate::audit_cli::verify(&bundle, witness.as_deref()),
         Command::Migrate { config } => {
             let config = match Config::load(Sources {
                 file: config,

@@ -5,6 +5,7 @@
 //! socket; [`serve`] runs it (and everything else) until SIGINT/SIGTERM.
 
 pub mod api;
+pub mod audit_cli;
 pub mod cli;
 pub mod config;
 pub mod demo;

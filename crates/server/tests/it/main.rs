@@ -4,6 +4,7 @@
 // A test binary: a failing unwrap in a helper is a failing test.
 #![allow(clippy::unwrap_used)]
 
+mod audit_cli;
 mod auth;
 mod bad_input;
 mod binary;
