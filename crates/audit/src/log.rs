@@ -157,6 +157,18 @@ impl AuditLog {
         }
     }
 
+    /// The whole log as a bundle, without copying the entries.
+    pub fn into_bundle(self) -> Bundle {
+        Bundle {
+            format: BUNDLE_FORMAT.to_owned(),
+            version: BUNDLE_VERSION,
+            checkpoints: self.checkpoints.iter().map(Checkpoint::to_note).collect(),
+            origin: self.origin,
+            keys: self.keys,
+            entries: self.entries,
+        }
+    }
+
     fn last_time(&self) -> Option<u64> {
         self.entries.last().map(|e| e.entry.time_ms)
     }
