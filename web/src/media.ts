@@ -80,15 +80,16 @@ export class MediaSession {
   constructor(private readonly signaling: MediaSignaling) {}
 
   /**
-   * Asks for camera and microphone, falling back to whichever one is available, so a
-   * participant without a camera (or who refuses it) can still join and listen.
+   * Captures what the user chose in the lobby (`false` = start with that device off),
+   * falling back to whichever one is available, so a participant without a camera (or who
+   * refuses it) can still join and listen.
    */
-  async acquire(): Promise<{ mic: boolean; camera: boolean; error: unknown }> {
-    const attempts: MediaStreamConstraints[] = [
-      { audio: true, video: CAMERA_CONSTRAINTS },
-      { audio: true },
-      { video: CAMERA_CONSTRAINTS },
-    ];
+  async acquire(
+    audio: MediaTrackConstraints | boolean,
+    video: MediaTrackConstraints | boolean,
+  ): Promise<{ mic: boolean; camera: boolean; error: unknown }> {
+    const attempts: MediaStreamConstraints[] =
+      audio && video ? [{ audio, video }, { audio }, { video }] : audio ? [{ audio }] : video ? [{ video }] : [];
     let firstError: unknown = null;
     for (const constraints of attempts) {
       try {
@@ -109,6 +110,35 @@ export class MediaSession {
       }
     }
     return { mic: false, camera: false, error: firstError };
+  }
+
+  /**
+   * Captures and publishes a device that was off when joining (turning it on later). Until
+   * then nothing was captured and no m-line existed, so the others received nothing and
+   * the device's indicator light stayed off.
+   */
+  async addLocalTrack(kind: 'audio' | 'video', constraints: MediaTrackConstraints | true): Promise<void> {
+    const pc = this.publishPc;
+    if (!pc || this.closed) return;
+    const captured = await navigator.mediaDevices.getUserMedia(kind === 'audio' ? { audio: constraints } : { video: constraints });
+    const track = captured.getTracks()[0];
+    if (!track) throw new Error(`no ${kind} track captured`);
+    if (this.closed) {
+      track.stop();
+      return;
+    }
+    // A new stream object, so that the self-view re-binds and shows the added track.
+    this.localStream = new MediaStream([...(this.localStream?.getTracks() ?? []), track]);
+    if (kind === 'audio') {
+      this.micTransceiver = pc.addTransceiver(track, { direction: 'sendonly' });
+    } else {
+      this.cameraTransceiver = pc.addTransceiver(track, {
+        direction: 'sendonly',
+        sendEncodings: CAMERA_ENCODINGS.map((e) => ({ ...e })),
+      });
+    }
+    this.onChange();
+    await this.renegotiate();
   }
 
   /**

@@ -8,6 +8,7 @@
  * The meeting token is renewed before it expires and handed over with `session.refresh`.
  */
 
+import { audioConstraints, DEFAULT_CHOICE, videoConstraints, type MediaChoice } from './devices';
 import type { MessageKey } from './i18n';
 import { sameView, viewTiles, type MeasuredTile } from './layout';
 import { MediaSession, type RemoteTrack } from './media';
@@ -75,6 +76,8 @@ export class MeetingController {
   constructor(
     private readonly tokens: MeetingTokenSource,
     private readonly displayName: string | undefined,
+    /** The lobby's choice: which devices to capture, and whether camera/mic start on. */
+    readonly choice: MediaChoice = DEFAULT_CHOICE,
     private readonly socketFactory: SocketFactory = (url) => new WebSocket(url),
   ) {
     this.media = new MediaSession({
@@ -130,7 +133,9 @@ export class MeetingController {
   // ------------------------------------------------------------------ user actions
 
   async setMic(on: boolean): Promise<void> {
-    if (!this.media.hasMic) return;
+    if (!this.media.hasMic) {
+      if (!on || !(await this.addDevice('audio'))) return;
+    }
     this.media.setMicEnabled(on);
     this.setLocal({ mic: on });
     try {
@@ -145,7 +150,9 @@ export class MeetingController {
   }
 
   async setCamera(on: boolean): Promise<void> {
-    if (!this.media.hasCamera) return;
+    if (!this.media.hasCamera) {
+      if (!on || !(await this.addDevice('video'))) return;
+    }
     this.media.setCameraEnabled(on);
     this.setLocal({ camera: on });
     await this.sendMediaState().catch(() => {});
@@ -285,7 +292,15 @@ export class MeetingController {
     if (this.mediaStarted) return;
     this.mediaStarted = true;
     this.media.open();
-    const result = await this.media.acquire();
+    const { choice } = this;
+    let result = await this.media.acquire(
+      choice.mic && audioConstraints(choice.micId),
+      choice.camera && videoConstraints(choice.cameraId),
+    );
+    if (!result.mic && !result.camera && (choice.micId || choice.cameraId)) {
+      // The chosen device went away between lobby and admission: any device beats none.
+      result = await this.media.acquire(choice.mic && audioConstraints(null), choice.camera && videoConstraints(null));
+    }
     if (this.snapshot.room.phase === 'closed') return;
     if (result.error && !result.mic && !result.camera) {
       this.notice('meeting.mediaError', { detail: describe(result.error) });
@@ -293,12 +308,32 @@ export class MeetingController {
     const self = selfOf(this.snapshot.room);
     const mic = result.mic && !(self?.muted_by_moderator ?? false);
     this.media.setMicEnabled(mic);
-    this.setLocal({ mic, camera: result.camera, hasMic: result.mic, hasCamera: result.camera });
+    // A device the user chose to start with off can still be turned on later.
+    this.setLocal({
+      mic,
+      camera: result.camera,
+      hasMic: result.mic || !choice.mic,
+      hasCamera: result.camera || !choice.camera,
+    });
     await this.sendMediaState().catch(() => {});
     try {
       await this.media.publish();
     } catch (e) {
       this.notice('error.generic', { code: describe(e) });
+    }
+  }
+
+  /** Captures and publishes a device that started off; false (with a notice) if that fails. */
+  private async addDevice(kind: 'audio' | 'video'): Promise<boolean> {
+    try {
+      await this.media.addLocalTrack(
+        kind,
+        kind === 'audio' ? audioConstraints(this.choice.micId) : videoConstraints(this.choice.cameraId),
+      );
+      return kind === 'audio' ? this.media.hasMic : this.media.hasCamera;
+    } catch (e) {
+      this.notice('meeting.mediaError', { detail: describe(e) });
+      return false;
     }
   }
 

@@ -1,14 +1,16 @@
 /**
- * The invite page `/j/{code}`: shows the meeting title, asks guests for a display name (and
- * the password when required), then enters the meeting. Signed-in users join with their
+ * The invite page `/j/{code}`: the pre-join lobby with the meeting title, asking guests for
+ * a display name (and the password when required), then enters the meeting. Signed-in users join with their
  * account through `join-token` with the invite code.
  */
 
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, api, type AuthSession } from '../api';
 import { t } from '../i18n';
+import type { MediaChoice } from '../devices';
 import type { MeetingTokenSource } from '../meeting';
 import { MAX_DISPLAY_NAME_CHARS, validDisplayName, type InviteInfo, type MeetingTokenResponse } from '../protocol';
+import { Lobby } from './Lobby';
 import { MeetingPage } from './MeetingPage';
 
 const GUEST_KEY = 'plenum.guest.';
@@ -50,7 +52,7 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [source, setSource] = useState<{ tokens: MeetingTokenSource; name?: string } | null>(null);
+  const [source, setSource] = useState<{ tokens: MeetingTokenSource; name?: string; choice: MediaChoice } | null>(null);
 
   useEffect(() => {
     api
@@ -59,8 +61,7 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
       .catch(() => setInvalid(true));
   }, [code]);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const submit = async (choice: MediaChoice) => {
     if (!info) return;
     setError(null);
     if (!auth.signedIn && !validDisplayName(name)) {
@@ -74,6 +75,7 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
         const body = { invite_code: code, password: password || null };
         const first = await api.joinToken(await auth.accessToken(), meetingId, body);
         setSource({
+          choice,
           tokens: {
             initial: () => Promise.resolve(first),
             refresh: async () => api.joinToken(await auth.accessToken(), meetingId, body),
@@ -97,6 +99,7 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
           return latest;
         };
         setSource({
+          choice,
           name: displayName,
           tokens: {
             // A rejoin after a lost connection keeps the guest identity: renew, don't re-register.
@@ -126,7 +129,7 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
   const leaveToForm = useMemo(() => () => setSource(null), []);
 
   if (source) {
-    return <MeetingPage tokens={source.tokens} displayName={source.name} onRejoin={leaveToForm} />;
+    return <MeetingPage tokens={source.tokens} displayName={source.name} choice={source.choice} onRejoin={leaveToForm} />;
   }
   if (invalid) {
     return (
@@ -138,8 +141,7 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
   if (!info) return <p class="center muted">{t('app.loading')}</p>;
 
   return (
-    <form class="card center-card form" onSubmit={submit}>
-      <h1>{t('join.title', { title: info.title })}</h1>
+    <Lobby heading={t('join.title', { title: info.title })} error={error} busy={busy} onJoin={(c) => void submit(c)}>
       {auth.signedIn && auth.user ? (
         <p class="muted">{t('join.asUser', { name: auth.user.display_name })}</p>
       ) : (
@@ -161,14 +163,6 @@ export function JoinPage({ code, auth }: { code: string; auth: AuthSession }) {
           <input type="password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         </label>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit" class="btn btn-primary" disabled={busy}>
-        {t('join.submit')}
-      </button>
-    </form>
+    </Lobby>
   );
 }

@@ -6,18 +6,41 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type AuthSession } from '../api';
+import { DEFAULT_CHOICE, type MediaChoice } from '../devices';
 import { t, type MessageKey } from '../i18n';
 import { MeetingController, type MeetingTokenSource } from '../meeting';
 import type { ClosedReason } from '../roomState';
 import { navigate } from '../router';
+import { Lobby } from './Lobby';
 import { MeetingView } from './MeetingView';
 
+/** `/m/{id}` for signed-in users: the lobby (titled when the user may read the meeting), then the meeting. */
 export function OwnerMeetingPage({ meetingId, auth }: { meetingId: string; auth: AuthSession }) {
   const [tokens] = useState<MeetingTokenSource>(() => ({
     initial: async () => api.joinToken(await auth.accessToken(), meetingId, {}),
     refresh: async () => api.joinToken(await auth.accessToken(), meetingId, {}),
   }));
-  return <MeetingPage key={meetingId} tokens={tokens} />;
+  const [title, setTitle] = useState<string | null>(null);
+  const [choice, setChoice] = useState<MediaChoice | null>(null);
+  useEffect(() => {
+    // Only owners may read a meeting; everyone else sees the generic lobby heading.
+    void auth
+      .accessToken()
+      .then((token) => api.meeting(token, meetingId))
+      .then((m) => setTitle(m.title))
+      .catch(() => {});
+  }, [auth, meetingId]);
+  if (!choice) {
+    return (
+      <Lobby
+        heading={title ? t('join.title', { title }) : t('lobby.title')}
+        error={null}
+        busy={false}
+        onJoin={setChoice}
+      />
+    );
+  }
+  return <MeetingPage key={meetingId} tokens={tokens} choice={choice} onRejoin={() => setChoice(null)} />;
 }
 
 const closedText: Record<ClosedReason, MessageKey> = {
@@ -40,10 +63,12 @@ const canRejoin: ReadonlySet<ClosedReason> = new Set(['left', 'connection_lost',
 export function MeetingPage({
   tokens,
   displayName,
+  choice = DEFAULT_CHOICE,
   onRejoin,
 }: {
   tokens: MeetingTokenSource;
   displayName?: string | undefined;
+  choice?: MediaChoice;
   onRejoin?: () => void;
 }) {
   const [generation, setGeneration] = useState(0);
@@ -62,6 +87,7 @@ export function MeetingPage({
         refresh: (current) => tokens.refresh(current),
       },
       displayName,
+      choice,
     );
     setController(c);
     const unsubscribe = c.subscribe(() => setVersion((v) => v + 1));
@@ -73,7 +99,7 @@ export function MeetingPage({
       unsubscribe();
       c.dispose();
     };
-  }, [tokens, displayName, generation]);
+  }, [tokens, displayName, choice, generation]);
 
   if (!controller) return <p class="center muted">{t('meeting.connecting')}</p>;
   const snapshot = controller.getSnapshot();

@@ -264,7 +264,14 @@ export function MeetingView({ controller, snapshot }: Props) {
 
       <div hidden>
         {remoteAudio.map((r) => (
-          <MediaElement key={r.mid} kind="audio" stream={r.stream} muted={false} participantId={r.participantId} />
+          <MediaElement
+            key={r.mid}
+            kind="audio"
+            stream={r.stream}
+            muted={false}
+            participantId={r.participantId}
+            sinkId={controller.choice.speakerId}
+          />
         ))}
       </div>
     </div>
@@ -363,12 +370,15 @@ function MediaElement({
   muted,
   participantId,
   hidden,
+  sinkId,
 }: {
   kind: 'video' | 'audio';
   stream: MediaStream;
   muted: boolean;
   participantId: ParticipantId;
   hidden?: boolean;
+  /** The speaker chosen in the lobby (audio only; browsers without setSinkId use the default). */
+  sinkId?: string | null;
 }) {
   const ref = useRef<HTMLVideoElement & HTMLAudioElement>(null);
   useEffect(() => {
@@ -378,6 +388,12 @@ function MediaElement({
     // Autoplay may be refused before a user gesture; the next render tries again.
     el.play().catch(() => {});
   }, [stream]);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !sinkId || typeof el.setSinkId !== 'function' || el.sinkId === sinkId) return;
+    // A speaker unplugged since the lobby: the default output keeps playing.
+    el.setSinkId(sinkId).catch(() => {});
+  }, [sinkId]);
   if (kind === 'audio') {
     return <audio ref={ref} autoplay data-participant-id={participantId} />;
   }
@@ -608,7 +624,7 @@ function Chat({
   const { room } = snapshot;
   const [text, setText] = useState('');
   const [to, setTo] = useState<string>('');
-  const logRef = useRef<HTMLOListElement>(null);
+  const logRef = useRef<HTMLDivElement>(null);
   const others = room.participants.filter((p) => p.id !== room.selfId);
   const recipient = to && others.some((p) => p.id === to) ? to : '';
 
@@ -627,33 +643,36 @@ function Chat({
       <div class="panel-head">
         <h2 id="chat-heading">{t('chat.title')}</h2>
       </div>
-      <ol class="chat-log" ref={logRef} role="log" aria-label={t('chat.history')}>
-        {room.chat.length === 0 && <li class="muted small">{t('chat.empty')}</li>}
-        {room.chat.map((m) => {
-          const mine = m.from.id === room.selfId;
-          const priv = m.to !== undefined && m.to !== null;
-          return (
-            <li
-              key={m.id}
-              class={`chat-msg ${mine ? 'chat-mine' : ''} ${priv ? 'chat-private' : ''}`}
-              data-chat-id={m.id}
-              data-private={priv ? 'true' : 'false'}
-            >
-              <div class="chat-meta">
-                <span class="chat-from">{m.from.display_name}</span>
-                {priv && (
-                  <span class="chat-priv">
-                    {t('chat.private')}
-                    {mine && m.to ? ` · ${t('chat.privateTo', { name: nameOf(m.to) })}` : ''}
-                  </span>
-                )}
-                <time dateTime={m.sent_at}>{formatTime(m.sent_at)}</time>
-              </div>
-              <p class="chat-text">{m.text}</p>
-            </li>
-          );
-        })}
-      </ol>
+      {/* The log role goes on a wrapper: on the <ol> itself it would hide the list semantics. */}
+      <div class="chat-log" ref={logRef} role="log" aria-label={t('chat.history')}>
+        <ol class="chat-list">
+          {room.chat.length === 0 && <li class="muted small">{t('chat.empty')}</li>}
+          {room.chat.map((m) => {
+            const mine = m.from.id === room.selfId;
+            const priv = m.to !== undefined && m.to !== null;
+            return (
+              <li
+                key={m.id}
+                class={`chat-msg ${mine ? 'chat-mine' : ''} ${priv ? 'chat-private' : ''}`}
+                data-chat-id={m.id}
+                data-private={priv ? 'true' : 'false'}
+              >
+                <div class="chat-meta">
+                  <span class="chat-from">{m.from.display_name}</span>
+                  {priv && (
+                    <span class="chat-priv">
+                      {t('chat.private')}
+                      {mine && m.to ? ` · ${t('chat.privateTo', { name: nameOf(m.to) })}` : ''}
+                    </span>
+                  )}
+                  <time dateTime={m.sent_at}>{formatTime(m.sent_at)}</time>
+                </div>
+                <p class="chat-text">{m.text}</p>
+              </li>
+            );
+          })}
+        </ol>
+      </div>
       <form class="chat-form" onSubmit={submit}>
         <div class="field field-inline">
           {/* A separate label: wrapping the select would put its options into the name. */}

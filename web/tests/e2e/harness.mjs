@@ -255,13 +255,13 @@ export class Browser {
     this.consoleLog = [];
   }
 
-  static async chromium(label, { viewport = { width: 1280, height: 800 }, deviceScaleFactor = 1 } = {}) {
+  static async chromium(label, { viewport = { width: 1280, height: 800 }, deviceScaleFactor = 1, args = CHROMIUM_ARGS } = {}) {
     const { chromium } = await import('playwright-core');
     const profile = mkdtempSync(join(tmpdir(), 'plenum-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args,
       viewport,
       deviceScaleFactor,
       // Playwright's default --mute-audio would not matter for stats, but keep audio real.
@@ -357,13 +357,23 @@ export async function joinAsGuest(browser, inviteUrl, name, { password, waitJoin
   if (waitJoined) await waitJoined_(browser);
 }
 
-/** Signs in on `/m/{id}` (the login form shows there) and enters the meeting. */
+/** Signs in on `/m/{id}` (the login form shows there), passes the lobby and enters the meeting. */
 export async function joinAsUser(browser, server, meetingId, { username, password } = {}) {
   await browser.goto(`${server.url}/m/${meetingId}?lang=en`);
   await browser.fillField('Username', username ?? server.adminUser);
   await browser.fillField('Password', password ?? server.adminPassword);
   await browser.clickButton('Sign in');
+  await enterFromLobby(browser, 'Join');
   await waitJoined_(browser);
+}
+
+/** Clicks the lobby's join button once the lobby shows (after sign-in it renders anew). */
+export async function enterFromLobby(browser, label = 'Join') {
+  if (browser.kind === 'chromium') {
+    await browser.page.locator('form[data-lobby]').getByRole('button', { name: label, exact: true }).click();
+  } else {
+    await browser.clickButton(label);
+  }
 }
 
 async function waitJoined_(browser) {
