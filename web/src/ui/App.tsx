@@ -10,6 +10,7 @@ import { Home } from './Home';
 import { JoinPage } from './Join';
 import { Login } from './Login';
 import { OwnerMeetingPage } from './MeetingPage';
+import { UserMenu } from './UserMenu';
 
 export const auth = new AuthSession();
 
@@ -62,12 +63,7 @@ export function App() {
             {t('app.name')}
           </a>
           <div class="topbar-right">
-            <LanguageSelect lang={lang} onChange={setLangState} />
-            {auth.signedIn && (
-              <button type="button" class="btn btn-ghost" onClick={() => void auth.logout().then(() => navigate('/'))}>
-                {t('logout')}
-              </button>
-            )}
+            <UserMenu auth={auth} lang={lang} onLang={setLangState} />
           </div>
         </header>
       )}

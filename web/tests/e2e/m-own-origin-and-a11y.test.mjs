@@ -4,7 +4,8 @@
 // - SEC-13: every request either browser makes (HTTP and WebSocket) goes to the server's
 //   own origin, and the peer connections use no ICE servers (no external STUN/TURN).
 // - Accessibility: axe-core finds no serious or critical violation on the login page,
-//   home, lobby, waiting room, meeting grid, meeting with chat, meeting with participants.
+//   home (light and dark), lobby, waiting room, meeting grid, with chat, with participants.
+// - The user menu's theme choice applies at once and is remembered.
 // axe is evaluated through the DevTools protocol, which the page's CSP does not govern and
 // which makes no request, so the recorded requests stay the client's own.
 import assert from 'node:assert/strict';
@@ -47,7 +48,7 @@ async function axe(browser, screen) {
   return violations.length ? { [screen]: violations } : {};
 }
 
-test('a full flow stays on the own origin and has no serious accessibility violations', { timeout: 180_000 }, () =>
+test('a full flow stays on the own origin, has no serious accessibility violations, and switches theme', { timeout: 180_000 }, () =>
   scenario(async ({ server, chromium }) => {
     const owner = await chromium('owner');
     const guest = await chromium('guest');
@@ -71,6 +72,17 @@ test('a full flow stays on the own origin and has no serious accessibility viola
     const item = owner.page.locator('.meeting-item', { hasText: 'Origin check' });
     await item.waitFor();
     found = { ...found, ...(await axe(owner, 'home')) };
+
+    // The user menu switches to the dark theme, which is remembered across a reload; the
+    // owner's remaining screens are checked in dark, the guest's in light.
+    await owner.page.getByRole('button', { name: 'User menu: Administrator', exact: true }).click();
+    await owner.page.getByRole('radio', { name: 'Dark', exact: true }).check();
+    const theme = () => owner.evaluate(() => document.documentElement.dataset.theme);
+    assert.equal(await theme(), 'dark');
+    found = { ...found, ...(await axe(owner, 'home, dark, menu open')) };
+    await owner.page.reload();
+    await item.waitFor();
+    assert.equal(await theme(), 'dark', 'the theme is remembered');
     await item.getByRole('button', { name: 'Copy invite link', exact: true }).click();
     const inviteUrl = await item.getByLabel('Invite link', { exact: true }).inputValue();
 
