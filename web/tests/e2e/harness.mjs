@@ -489,6 +489,20 @@ export async function expectAudioFrom(browser, fromIds, { timeout = 30_000 } = {
   );
 }
 
+/**
+ * Every browser decodes camera video from, and receives audio of, every other one
+ * (the full mesh of case a), each identified by its own participant id.
+ */
+export async function expectFullMesh(browsers, { timeout = 30_000 } = {}) {
+  const ids = new Map();
+  for (const b of browsers) ids.set(b, await selfId(b));
+  for (const b of browsers) {
+    const others = [...ids].filter(([x]) => x !== b).map(([, id]) => id);
+    await expectDecodingFrom(b, others, { timeout });
+    await expectAudioFrom(b, others, { timeout });
+  }
+}
+
 /** Packets received from one participant's microphone over a window. */
 export async function audioPacketsOver(browser, participantId, ms) {
   const before = find(await inbound(browser), participantId, 'microphone')?.packetsReceived ?? 0;
