@@ -274,8 +274,10 @@ async fn pump(
                     socket.close(code, reason).await;
                     return Ok(());
                 }
-                // The actor dropped us (meeting over, or we were too slow).
-                None => return Err(Close::new(close_code::MEETING_GONE, "meeting ended")),
+                // The actor dropped this socket without a close of its own: the socket could not
+                // keep up with the meeting (or the actor stopped in that instant). 1013 "try
+                // again later" makes the client reconnect instead of reporting the meeting gone.
+                None => return Err(Close::new(1013, "too slow for the meeting; reconnect")),
             },
             () = sleep_until(session.expires_at) => {
                 return Err(Close::new(close_code::TOKEN_INVALID, "token expired"));
