@@ -276,7 +276,7 @@ async fn pump(
                 }
                 // The actor dropped this socket without a close of its own: the socket could not
                 // keep up with the meeting (or the actor stopped in that instant). 1013 "try
-                // again later" makes the client reconnect instead of reporting the meeting gone.
+                // again later" tells the client its connection was lost, not that the meeting is gone.
                 None => return Err(Close::new(1013, "too slow for the meeting; reconnect")),
             },
             () = sleep_until(session.expires_at) => {
