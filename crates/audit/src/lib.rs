@@ -2,6 +2,8 @@
 //!
 //! - [`merkle`]: the RFC 6962 Merkle tree (SHA-256), the append-only [`MerkleLog`], and
 //!   inclusion/consistency proofs with their RFC 9162 verifiers.
+//! - [`catalogue`]: every action name an entry may carry, with its category and the
+//!   syslog severity the SIEM export gives it.
 //! - [`entry`]: one audit entry and its canonical, versioned leaf encoding; personal
 //!   fields as salted hashes that can be erased without breaking verification.
 //! - [`checkpoint`]: Ed25519-signed checkpoints in the C2SP signed-note format, and the
@@ -13,6 +15,7 @@
 //! randomness (salts, key seeds). The byte formats are documented in `docs/audit-format.md`.
 
 pub mod bundle;
+pub mod catalogue;
 pub mod checkpoint;
 pub mod entry;
 pub mod log;
