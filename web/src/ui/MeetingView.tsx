@@ -9,7 +9,9 @@
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n';
-import { arrange, buildTiles, gridCell, type MeasuredTile, type TileSpec, type VideoSource } from '../layout';
+import { arrange, buildTiles, gridCell, pageSizeFor, type MeasuredTile, type TileSpec, type VideoSource, type ViewMode } from '../layout';
+import { loadPageSizeLimit, loadViewMode, saveViewMode } from '../layoutPrefs';
+import { Pagination, ViewToggle } from './Pagination';
 import type { MeetingController, MeetingSnapshot } from '../meeting';
 import { isModerator, MAX_CHAT_CHARS, type Participant, type ParticipantId } from '../protocol';
 import { LanguageSelect } from './App';
@@ -36,6 +38,11 @@ interface Props {
 export function MeetingView({ controller, snapshot }: Props) {
   const { room, local } = snapshot;
   const [pinned, setPinned] = useState<string | null>(null);
+  const [mode, setMode] = useState<ViewMode>(loadViewMode);
+  const [page, setPage] = useState(0);
+  const [pageSizeLimit] = useState(loadPageSizeLimit);
+  // Speaker view keeps showing the last remote speaker while we talk ourselves.
+  const lastSpeaker = useRef<ParticipantId | null>(null);
   // On narrow screens the videos come first; the panels open from the control bar.
   const [wide] = useState(() => window.matchMedia('(min-width: 901px)').matches);
   const [showChat, setShowChat] = useState(wide);
@@ -51,8 +58,15 @@ export function MeetingView({ controller, snapshot }: Props) {
 
   const tiles = useMemo(() => buildTiles(room.participants, room.selfId), [room.participants, room.selfId]);
   const pinnedKey = pinned && tiles.some((tile) => tile.key === pinned) ? pinned : null;
-  const { stage, strip } = arrange(tiles, pinnedKey);
+  if (room.activeSpeaker && room.activeSpeaker !== room.selfId) lastSpeaker.current = room.activeSpeaker;
+  const pageSize = pageSizeFor(stageSize.width, stageSize.height, pageSizeLimit);
+  const arrangement = arrange(tiles, pinnedKey, { mode, speaker: lastSpeaker.current, page, pageSize });
+  const { stage, strip } = arrangement;
   const grid = gridCell(stage.length, stageSize.width, stageSize.height);
+  const changeMode = (next: ViewMode) => {
+    setMode(next);
+    saveViewMode(next);
+  };
 
   // Measure every tile after each render and whenever any of them resizes.
   useLayoutEffect(() => {
@@ -151,7 +165,7 @@ export function MeetingView({ controller, snapshot }: Props) {
       )}
 
       <div class={`meeting-body ${showChat || showPeople ? 'with-panel' : ''}`}>
-        <section class={`stage-area ${strip.length > 0 ? 'has-strip' : ''}`}>
+        <section class={`stage-area ${strip.length > 0 ? 'has-strip' : ''} ${arrangement.pageCount > 1 ? 'paged' : ''}`}>
           <div
             class={`stage ${strip.length > 0 ? 'stage-focus' : ''}`}
             ref={stageRef}
@@ -164,6 +178,7 @@ export function MeetingView({ controller, snapshot }: Props) {
             {stage.map((tile) => renderTile(tile, false))}
           </div>
           {strip.length > 0 && <div class="strip">{strip.map((tile) => renderTile(tile, true))}</div>}
+          <Pagination page={arrangement.page} pageCount={arrangement.pageCount} onPage={setPage} />
         </section>
 
         {(showChat || showPeople) && (
@@ -222,6 +237,7 @@ export function MeetingView({ controller, snapshot }: Props) {
           <HandIcon />
         </button>
         <span class="ctl-sep" />
+        <ViewToggle mode={mode} onChange={changeMode} />
         <button
           type="button"
           class={`ctl ${showPeople ? 'ctl-active' : ''}`}

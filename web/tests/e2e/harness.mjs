@@ -599,3 +599,37 @@ export function personState(browser, participantId) {
     return row ? { ...row.dataset } : null;
   }, participantId);
 }
+
+// ------------------------------------------------------------------ layout helpers (Chromium)
+
+/**
+ * Where the tiles are: `{ stage: [{ key, participantId, x, y, width, height }], strip: [...] }`
+ * in CSS pixels, in DOM order.
+ */
+export function tileBoxes(browser) {
+  return browser.evaluate(() => {
+    const box = (el) => {
+      const r = el.getBoundingClientRect();
+      return { key: el.dataset.tileKey, participantId: el.dataset.participantId, x: r.x, y: r.y, width: r.width, height: r.height };
+    };
+    return {
+      stage: [...document.querySelectorAll('.stage [data-tile-key]')].map(box),
+      strip: [...document.querySelectorAll('.strip [data-tile-key]')].map(box),
+    };
+  });
+}
+
+/**
+ * The remote camera videos this browser is decoding right now: participant ids whose
+ * `framesDecoded` grows over `ms` (a measurement window, not a synchronisation sleep).
+ */
+export async function decodingNow(browser, { source = 'camera', ms = 1500 } = {}) {
+  const before = await inbound(browser);
+  await delay(ms);
+  const after = await inbound(browser);
+  return after
+    .filter((s) => s.source === source && s.kind === 'video')
+    .filter((s) => s.framesDecoded > (find(before, s.participant_id, source)?.framesDecoded ?? 0))
+    .map((s) => s.participant_id)
+    .sort();
+}
