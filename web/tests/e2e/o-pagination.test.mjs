@@ -1,0 +1,68 @@
+// (o) Pagination: with more participants than a grid page holds (the page size is capped
+// at 3 through the `plenum.pageSize` setting), the viewer decodes exactly the remote
+// cameras of the shown page, and paging switches which ones (media.view names only
+// visible tiles, so the SFU forwards only those).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodingNow, joinAsGuest, scenario, selfId, tileBoxes, waitFor } from './harness.mjs';
+
+/** Remote camera tiles on the stage, sorted like `decodingNow`. */
+async function visibleRemote(viewer, viewerId) {
+  const { stage } = await tileBoxes(viewer);
+  return stage
+    .filter((t) => t.participantId !== viewerId && t.key.endsWith(':camera'))
+    .map((t) => t.participantId)
+    .sort();
+}
+
+/** Waits until the set of decoding cameras equals the set of visible remote tiles. */
+async function expectDecodingExactlyVisible(viewer, viewerId, expectedCount) {
+  let last;
+  await waitFor(
+    async () => {
+      const visible = await visibleRemote(viewer, viewerId);
+      const decoding = await decodingNow(viewer);
+      last = { visible, decoding };
+      return visible.length === expectedCount && JSON.stringify(visible) === JSON.stringify(decoding);
+    },
+    { timeout: 45_000, interval: 500, message: `decoding exactly the ${expectedCount} visible cameras (${JSON.stringify(last)})` },
+  );
+  return last;
+}
+
+test('only the cameras of the shown grid page are forwarded', { timeout: 420_000 }, () =>
+  scenario(async ({ server, chromium }) => {
+    const viewer = await chromium('viewer', { viewport: { width: 1280, height: 800 } });
+    await viewer.goto(server.url);
+    await viewer.evaluate(() => localStorage.setItem('plenum.pageSize', '3'));
+    await joinAsGuest(viewer, server.inviteUrl, 'Viewer');
+    const viewerId = await selfId(viewer);
+    const others = [];
+    for (let i = 1; i <= 5; i++) {
+      const p = await chromium(`P${i}`, { viewport: { width: 640, height: 480 } });
+      await joinAsGuest(p, server.inviteUrl, `P${i}`);
+      others.push(await selfId(p));
+    }
+    await waitFor(async () => (await viewer.page.locator('[data-page-count="2"]').count()) === 1, {
+      message: 'six participants in pages of three: two pages',
+    });
+
+    // Page 1: the self-view and two others.
+    const first = await expectDecodingExactlyVisible(viewer, viewerId, 2);
+    assert.equal((await tileBoxes(viewer)).stage.length, 3);
+
+    await viewer.clickButton('Next page');
+    await viewer.page.locator('[data-page="2"]').waitFor();
+    const second = await expectDecodingExactlyVisible(viewer, viewerId, 3);
+    assert.deepEqual(
+      [...first.decoding, ...second.decoding].sort(),
+      [...others].sort(),
+      'the two pages together show every other participant once',
+    );
+
+    await viewer.clickButton('Previous page');
+    await viewer.page.locator('[data-page="1"]').waitFor();
+    const again = await expectDecodingExactlyVisible(viewer, viewerId, 2);
+    assert.deepEqual(again.decoding, first.decoding);
+  }),
+);
