@@ -93,6 +93,42 @@ pub struct ChatMessage {
     pub sent_at: String,
 }
 
+/// The emoji a participant may send as a reaction: a fixed list, so a reaction can never
+/// carry arbitrary text past the chat's moderation and rate limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Reaction {
+    #[serde(rename = "👍")]
+    ThumbsUp,
+    #[serde(rename = "👏")]
+    Clap,
+    #[serde(rename = "❤️")]
+    Heart,
+    #[serde(rename = "😂")]
+    Laugh,
+    #[serde(rename = "😮")]
+    Surprised,
+    #[serde(rename = "🎉")]
+    Celebrate,
+    #[serde(rename = "🤔")]
+    Thinking,
+    #[serde(rename = "👎")]
+    ThumbsDown,
+}
+
+impl Reaction {
+    /// Every reaction, in the order clients offer them.
+    pub const ALL: [Reaction; 8] = [
+        Reaction::ThumbsUp,
+        Reaction::Clap,
+        Reaction::Heart,
+        Reaction::Laugh,
+        Reaction::Surprised,
+        Reaction::Celebrate,
+        Reaction::Thinking,
+        Reaction::ThumbsDown,
+    ];
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeaveReason {
@@ -124,6 +160,8 @@ pub enum ClientMessage {
         #[serde(default)]
         to: Option<ParticipantId>,
     },
+    #[serde(rename = "reaction.send")]
+    SendReaction { emoji: Reaction },
     #[serde(rename = "hand.raise")]
     RaiseHand {},
     #[serde(rename = "hand.lower")]
@@ -170,6 +208,7 @@ pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
     "room.join",
     "room.leave",
     "chat.send",
+    "reaction.send",
     "hand.raise",
     "hand.lower",
     "media.state",
@@ -231,6 +270,11 @@ pub enum ServerMessage {
     Chat(ChatMessage),
     #[serde(rename = "chat.sent")]
     ChatSent { id: u64 },
+    #[serde(rename = "reaction")]
+    Reaction {
+        participant_id: ParticipantId,
+        emoji: Reaction,
+    },
     #[serde(rename = "media.publish_answer")]
     PublishAnswer { sdp: String },
     #[serde(rename = "media.subscribe_offer")]
@@ -414,6 +458,26 @@ mod tests {
             parse_client_message(&huge).unwrap_err().code,
             ErrorCode::TooLarge
         );
+    }
+
+    #[test]
+    fn reactions_come_from_the_allow_list_only() {
+        for reaction in Reaction::ALL {
+            let emoji = serde_json::to_value(reaction).unwrap();
+            let text = format!(r#"{{"type":"reaction.send","payload":{{"emoji":{emoji}}}}}"#);
+            assert_eq!(
+                parse_client_message(&text),
+                Ok((None, ClientMessage::SendReaction { emoji: reaction }))
+            );
+        }
+        // Lookalikes (no variation selector), text and markup are refused.
+        for emoji in [r#""❤""#, r#""ok""#, r#""<b>""#, r#""👍👍""#, "1", "null"] {
+            let text =
+                format!(r#"{{"type":"reaction.send","txn":"r","payload":{{"emoji":{emoji}}}}}"#);
+            let error = parse_client_message(&text).unwrap_err();
+            assert_eq!(error.code, ErrorCode::BadMessage, "{emoji}");
+            assert_eq!(error.txn.as_deref(), Some("r"));
+        }
     }
 
     #[test]

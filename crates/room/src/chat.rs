@@ -1,5 +1,5 @@
-//! Chat bookkeeping: message ids, the bounded public history, the per-participant rate limit
-//! and the wall-clock timestamps of messages.
+//! Chat bookkeeping: message ids, the bounded public history, the limits of the
+//! per-participant rate limit and the wall-clock timestamps of messages.
 
 use crate::WallClock;
 use plenum_protocol::signaling::ChatMessage;
@@ -40,30 +40,6 @@ impl ChatLog {
     /// The public history, oldest first.
     pub(crate) fn history(&self) -> Vec<ChatMessage> {
         self.public.iter().cloned().collect()
-    }
-}
-
-/// A sliding-window limit over the times of the last [`CHAT_RATE_LIMIT`] accepted messages,
-/// kept in a fixed ring so checking costs no allocation.
-#[derive(Debug, Default)]
-pub(crate) struct RateLimit {
-    sent: [Option<Instant>; CHAT_RATE_LIMIT],
-    /// The slot of the oldest accepted message, overwritten by the next one.
-    oldest: usize,
-}
-
-impl RateLimit {
-    /// Whether a message at `now` is allowed; an allowed message is counted.
-    pub(crate) fn allow(&mut self, now: Instant) -> bool {
-        let slot = &mut self.sent[self.oldest];
-        // A `now` earlier than a counted message (a caller's clock going backwards) counts
-        // as inside the window rather than panicking or opening the limit.
-        if slot.is_some_and(|sent| now.saturating_duration_since(sent) < CHAT_RATE_WINDOW) {
-            return false;
-        }
-        *slot = Some(now);
-        self.oldest = (self.oldest + 1) % CHAT_RATE_LIMIT;
-        true
     }
 }
 

@@ -38,10 +38,11 @@
 //! to them again.
 
 mod chat;
+mod rate;
 mod room;
 
 pub use chat::{CHAT_HISTORY_LIMIT, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW};
-pub use room::Room;
+pub use room::{REACTION_RATE_LIMIT, REACTION_RATE_WINDOW, Room};
 
 use plenum_protocol::bridge::BridgeCommand;
 use plenum_protocol::signaling::{Role, ServerEnvelope};

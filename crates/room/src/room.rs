@@ -1,17 +1,24 @@
 //! The [`Room`] state machine: connections, waiting room, roster, chat, moderation, bans.
 
-use crate::chat::{self, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW, ChatLog, RateLimit};
+use crate::chat::{self, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW, ChatLog};
+use crate::rate::RateLimit;
 use crate::{BanKey, ConnectionId, Identity, MeetingSettings, RoomOutput, SubjectKind, WallClock};
 use plenum_protocol::ParticipantId;
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, PublishedTrack};
 use plenum_protocol::signaling::{
     ChatMessage, ChatSender, ClientMessage, ErrorCode, LeaveReason, MAX_CHAT_CHARS,
-    MAX_DISPLAY_NAME_CHARS, MediaState, Participant, Role, RoomState, ServerEnvelope,
+    MAX_DISPLAY_NAME_CHARS, MediaState, Participant, Reaction, Role, RoomState, ServerEnvelope,
     ServerMessage, WaitingParticipant, close_code,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::mem;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How many reactions one participant may send within [`REACTION_RATE_WINDOW`]: enough for
+/// a burst of applause, too few to flood everyone's screen.
+pub const REACTION_RATE_LIMIT: usize = 5;
+/// The sliding window of the reaction rate limit.
+pub const REACTION_RATE_WINDOW: Duration = Duration::from_secs(5);
 
 /// WebSocket close code of a normal close (RFC 6455), used when a participant leaves.
 const NORMAL_CLOSURE: u16 = 1000;
@@ -219,6 +226,7 @@ impl Room {
                     .error(conn, ErrorCode::NotJoined, "join the meeting first");
             }
             M::ChatSend { text, to } => self.chat(conn, &text, to, now),
+            M::SendReaction { emoji } => self.react(conn, emoji, now),
             M::RaiseHand {} => {
                 self.update(Some(conn), conn, |p| {
                     !mem::replace(&mut p.hand_raised, true)
@@ -378,7 +386,8 @@ impl Room {
         c.phase = Phase::Joined(Box::new(Member {
             seq,
             participant: me.clone(),
-            chat_limit: RateLimit::default(),
+            chat_limit: RateLimit::new(CHAT_RATE_WINDOW),
+            reaction_limit: RateLimit::new(REACTION_RATE_WINDOW),
             publish_txn: None,
         }));
         self.roster.insert(seq, conn);
@@ -510,6 +519,30 @@ impl Room {
                 }
             }
         }
+    }
+
+    /// A reaction goes to everyone joined, the sender included (its copy is the answer), and
+    /// is not remembered: late joiners do not see old reactions.
+    fn react(&mut self, conn: ConnectionId, emoji: Reaction, now: Instant) {
+        let Some(member) = self.member_mut(conn) else {
+            return;
+        };
+        if !member.reaction_limit.allow(now) {
+            let message = format!(
+                "at most {REACTION_RATE_LIMIT} reactions per {} seconds",
+                REACTION_RATE_WINDOW.as_secs()
+            );
+            self.out.error(conn, ErrorCode::RateLimited, &message);
+            return;
+        }
+        let participant_id = member.participant.id;
+        self.broadcast(
+            &ServerMessage::Reaction {
+                participant_id,
+                emoji,
+            },
+            None,
+        );
     }
 
     /// `mic: true` while muted by a moderator is the participant unmuting itself: moderators
@@ -921,7 +954,8 @@ struct Member {
     /// Its key in the roster.
     seq: u64,
     participant: Participant,
-    chat_limit: RateLimit,
+    chat_limit: RateLimit<CHAT_RATE_LIMIT>,
+    reaction_limit: RateLimit<REACTION_RATE_LIMIT>,
     /// The txn of the publish offer the bridge has not answered yet.
     publish_txn: Option<String>,
 }

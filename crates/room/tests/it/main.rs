@@ -8,4 +8,5 @@ mod lifecycle;
 mod media;
 mod moderation;
 mod random;
+mod reactions;
 mod support;

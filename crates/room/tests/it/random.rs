@@ -17,7 +17,7 @@ use crate::support::*;
 use plenum_protocol::bridge::{
     BridgeCommand, BridgeEvent, PublishedTrack, TrackSource, ViewedTile,
 };
-use plenum_protocol::signaling::{ClientMessage, LeaveReason, MediaState, ServerMessage};
+use plenum_protocol::signaling::{ClientMessage, LeaveReason, MediaState, Reaction, ServerMessage};
 use plenum_protocol::{MeetingId, ParticipantId};
 use plenum_room::{ConnectionId, Identity, RoomOutput};
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,6 +46,7 @@ fn random_inputs_never_break_the_invariants() {
         "publish_answer",
         "ban_added",
         "error",
+        "reaction",
         "add",
         "remove",
         "set_audio",
@@ -282,6 +283,7 @@ fn kind(output: &RoomOutput) -> &'static str {
             S::RoomState(_) => "room_state",
             S::PublishAnswer { .. } => "publish_answer",
             S::Error { .. } => "error",
+            S::Reaction { .. } => "reaction",
             _ => "other",
         },
         RoomOutput::Close { .. } => "close",
@@ -494,7 +496,10 @@ fn random_message(
         91..=95 => M::Deny {
             participant_id: waiting,
         },
-        96..=97 => M::Auth { token: "t".into() },
+        96 => M::SendReaction {
+            emoji: Reaction::Celebrate,
+        },
+        97 => M::Auth { token: "t".into() },
         // `moderation.end` comes from the walk's schedule, not from here.
         _ => M::Refresh { token: "t".into() },
     }

@@ -310,6 +310,9 @@ pub fn joined_only_messages(target: ParticipantId) -> Vec<ClientMessage> {
             text: "hi".into(),
             to: None,
         },
+        M::SendReaction {
+            emoji: plenum_protocol::signaling::Reaction::Clap,
+        },
         M::RaiseHand {},
         M::LowerHand {},
         M::MediaState(MediaState {
