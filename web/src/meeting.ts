@@ -17,6 +17,7 @@ import type {
   ClientMessageType,
   MeetingTokenResponse,
   ParticipantId,
+  Reaction,
   ServerMessage,
   ViewedTile,
 } from './protocol';
@@ -175,6 +176,15 @@ export class MeetingController {
 
   setHand(raised: boolean): void {
     this.notify(raised ? 'hand.raise' : 'hand.lower', {});
+  }
+
+  react(emoji: Reaction): void {
+    const client = this.signaling;
+    if (!client?.isOpen) return;
+    client.request('reaction.send', { emoji }, false).catch((e: unknown) => {
+      if (e instanceof SignalingError && e.code === 'rate_limited') this.notice('reaction.rateLimited');
+      else this.reportError(e);
+    });
   }
 
   async sendChat(text: string, to: ParticipantId | null): Promise<boolean> {

@@ -204,6 +204,14 @@ export interface ChatMessage {
   sent_at: string;
 }
 
+/** The reactions the server accepts (`reaction.send`), in the order the client offers them. */
+export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉', '🤔', '👎'] as const;
+export type Reaction = (typeof REACTIONS)[number];
+
+export function isReaction(value: unknown): value is Reaction {
+  return typeof value === 'string' && (REACTIONS as readonly string[]).includes(value);
+}
+
 export type LeaveReason = 'removed' | 'banned' | 'ended_by_moderator' | 'deleted' | 'internal_error';
 
 export type ErrorCode =
@@ -226,6 +234,7 @@ export interface ClientMessages {
   'room.join': { display_name?: string };
   'room.leave': Record<string, never>;
   'chat.send': { text: string; to?: ParticipantId };
+  'reaction.send': { emoji: Reaction };
   'hand.raise': Record<string, never>;
   'hand.lower': Record<string, never>;
   'media.state': MediaState;
@@ -269,6 +278,7 @@ export interface ServerMessages {
   'participant.left': { id: ParticipantId };
   'chat.message': ChatMessage;
   'chat.sent': { id: number };
+  reaction: { participant_id: ParticipantId; emoji: Reaction };
   'media.publish_answer': { sdp: string };
   'media.subscribe_offer': { sdp: string; tracks: SubscribedTrack[] };
   'media.active_speaker': { participant_id: ParticipantId };
@@ -297,6 +307,7 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'participant.left',
   'chat.message',
   'chat.sent',
+  'reaction',
   'media.publish_answer',
   'media.subscribe_offer',
   'media.active_speaker',

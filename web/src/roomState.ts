@@ -6,10 +6,12 @@
 
 import {
   CloseCode,
+  isReaction,
   type ChatMessage,
   type LeaveReason,
   type Participant,
   type ParticipantId,
+  type Reaction,
   type RoomState,
   type ServerMessage,
 } from './protocol';
@@ -39,6 +41,14 @@ export interface RoomView {
   room: RoomState | null;
   chat: ChatMessage[];
   activeSpeaker: ParticipantId | null;
+  /** The latest reactions, oldest first; `seq` only grows, so the UI animates each once. */
+  reactions: ShownReaction[];
+}
+
+export interface ShownReaction {
+  seq: number;
+  participantId: ParticipantId;
+  emoji: Reaction;
 }
 
 /** Events that do not come from the server but change the room state. */
@@ -50,6 +60,8 @@ export type RoomEvent = ServerMessage | LocalEvent;
 
 /** Keeps memory bounded in long meetings; older messages scroll away. */
 export const MAX_CHAT_MESSAGES = 500;
+/** Reactions float for a few seconds; more than this many at once is a blur anyway. */
+export const MAX_REACTIONS = 30;
 
 export const initialRoom: RoomView = {
   phase: 'connecting',
@@ -59,6 +71,7 @@ export const initialRoom: RoomView = {
   room: null,
   chat: [],
   activeSpeaker: null,
+  reactions: [],
 };
 
 function leaveReason(reason: LeaveReason): ClosedReason {
@@ -152,6 +165,13 @@ export function reduceRoom(state: RoomView, event: RoomEvent): RoomView {
     }
     case 'chat.message':
       return { ...state, chat: addChat(state.chat, event.payload) };
+    case 'reaction': {
+      const seq = (state.reactions.at(-1)?.seq ?? 0) + 1;
+      const { participant_id: participantId, emoji } = event.payload;
+      // A newer server may know more reactions than this client can name.
+      if (!isReaction(emoji)) return state;
+      return { ...state, reactions: [...state.reactions, { seq, participantId, emoji }].slice(-MAX_REACTIONS) };
+    }
     case 'media.active_speaker':
       return { ...state, activeSpeaker: event.payload.participant_id };
     case 'local.leaving':

@@ -13,8 +13,10 @@ import { arrange, buildTiles, gridCell, pageSizeFor, type MeasuredTile, type Til
 import { loadPageSizeLimit, loadViewMode, saveViewMode } from '../layoutPrefs';
 import { Pagination, ViewToggle } from './Pagination';
 import type { MeetingController, MeetingSnapshot } from '../meeting';
+import type { ShownReaction } from '../roomState';
 import { isModerator, MAX_CHAT_CHARS, type Participant, type ParticipantId } from '../protocol';
 import { LanguageSelect } from './App';
+import { ReactionAnnouncer, ReactionPicker, TileReactions } from './Reactions';
 import { getLang, type Lang } from '../i18n';
 import {
   CamIcon,
@@ -143,6 +145,7 @@ export function MeetingView({ controller, snapshot }: Props) {
         speaking={room.activeSpeaker === tile.participantId}
         pinned={pinnedKey === tile.key}
         onPin={() => setPinned(pinnedKey === tile.key ? null : tile.key)}
+        reactions={tile.source === 'camera' ? room.reactions : []}
       />
     );
   };
@@ -236,6 +239,7 @@ export function MeetingView({ controller, snapshot }: Props) {
         >
           <HandIcon />
         </button>
+        <ReactionPicker onReact={(emoji) => controller.react(emoji)} />
         <span class="ctl-sep" />
         <ViewToggle mode={mode} onChange={changeMode} />
         <button
@@ -269,6 +273,8 @@ export function MeetingView({ controller, snapshot }: Props) {
           <LeaveIcon />
         </button>
       </nav>
+
+      <ReactionAnnouncer reactions={room.reactions} nameOf={nameOf} />
 
       <div class="toasts" role="status" aria-live="polite">
         {snapshot.notices.map((n) => (
@@ -309,6 +315,7 @@ function VideoTile({
   speaking,
   pinned,
   onPin,
+  reactions,
 }: {
   tile: TileSpec;
   participant: Participant;
@@ -318,6 +325,8 @@ function VideoTile({
   speaking: boolean;
   pinned: boolean;
   onPin: () => void;
+  /** The room's latest reactions; the tile shows this participant's. */
+  reactions: readonly ShownReaction[];
 }) {
   const label =
     tile.source === 'screen'
@@ -365,6 +374,7 @@ function VideoTile({
         <span class="tile-name">{label}</span>
         {speaking && <span class="visually-hidden">{t('meeting.speaking')}</span>}
       </figcaption>
+      <TileReactions reactions={reactions} participantId={tile.participantId} />
       <button
         type="button"
         class="tile-pin"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerMessage, validDisplayName } from '../../src/protocol';
+import { isReaction, parseServerMessage, REACTIONS, validDisplayName } from '../../src/protocol';
 
 describe('parseServerMessage', () => {
   it.each([
@@ -37,5 +37,13 @@ describe('validDisplayName', () => {
     ['tab\tname', false],
   ])('%j → %s', (name, ok) => {
     expect(validDisplayName(name)).toBe(ok);
+  });
+});
+
+describe('reactions', () => {
+  it('the allow-list is the server’s (crates/protocol Reaction) and isReaction checks it exactly', () => {
+    expect(REACTIONS).toEqual(['👍', '👏', '❤️', '😂', '😮', '🎉', '🤔', '👎']);
+    for (const r of REACTIONS) expect(isReaction(r)).toBe(true);
+    for (const other of ['❤', '👍👍', '', 'ok', 1, null, undefined]) expect(isReaction(other)).toBe(false);
   });
 });

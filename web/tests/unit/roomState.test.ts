@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Participant, ServerMessage } from '../../src/protocol';
-import { initialRoom, MAX_CHAT_MESSAGES, reduceRoom, selfOf, type RoomEvent, type RoomView } from '../../src/roomState';
+import type { Participant, Reaction, ServerMessage } from '../../src/protocol';
+import { initialRoom, MAX_CHAT_MESSAGES, MAX_REACTIONS, reduceRoom, selfOf, type RoomEvent, type RoomView } from '../../src/roomState';
 
 function person(id: string, patch: Partial<Participant> = {}): Participant {
   return {
@@ -150,5 +150,26 @@ describe('reduceRoom', () => {
       { type: 'media.publish_answer', payload: { sdp: 'v=0' } },
     ];
     for (const m of unrelated) expect(reduceRoom(state, m)).toBe(state);
+  });
+
+  it('reactions are numbered in arrival order and bounded', () => {
+    const react = (id: string, emoji: Reaction): RoomEvent => ({ type: 'reaction', payload: { participant_id: id, emoji } });
+    const state = run([react('a', '👍'), react('b', '❤️'), react('a', '🎉')]);
+    expect(state.reactions).toEqual([
+      { seq: 1, participantId: 'a', emoji: '👍' },
+      { seq: 2, participantId: 'b', emoji: '❤️' },
+      { seq: 3, participantId: 'a', emoji: '🎉' },
+    ]);
+    const many = run(Array.from({ length: MAX_REACTIONS + 5 }, () => react('b', '👏')));
+    expect(many.reactions).toHaveLength(MAX_REACTIONS);
+    // Numbers keep growing past the bound, so the UI never mistakes a new one for an old one.
+    expect(many.reactions.at(-1)?.seq).toBe(MAX_REACTIONS + 5);
+    expect(many.reactions[0]?.seq).toBe(6);
+  });
+
+  it('a reaction this client cannot name is ignored', () => {
+    const state = joined();
+    const unknown = { type: 'reaction', payload: { participant_id: 'a', emoji: '<img src=x>' } } as unknown as RoomEvent;
+    expect(reduceRoom(state, unknown)).toBe(state);
   });
 });
