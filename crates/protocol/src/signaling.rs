@@ -57,6 +57,10 @@ pub struct Participant {
     pub display_name: String,
     pub role: Role,
     pub hand_raised: bool,
+    /// While the hand is raised: the room's count of raises when it went up, so raised
+    /// hands sort in the order they were raised (the room's order, not the clients').
+    /// `None` while the hand is down.
+    pub hand_raised_seq: Option<u64>,
     pub media: MediaState,
     pub muted_by_moderator: bool,
 }
@@ -191,6 +195,8 @@ pub enum ClientMessage {
     RevokeModerator { participant_id: ParticipantId },
     #[serde(rename = "moderation.lower_hand")]
     LowerHandOf { participant_id: ParticipantId },
+    #[serde(rename = "moderation.lower_all_hands")]
+    LowerAllHands {},
     #[serde(rename = "moderation.set_waiting_room")]
     SetWaitingRoom { enabled: bool },
     #[serde(rename = "moderation.admit")]
@@ -222,6 +228,7 @@ pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
     "moderation.grant_moderator",
     "moderation.revoke_moderator",
     "moderation.lower_hand",
+    "moderation.lower_all_hands",
     "moderation.set_waiting_room",
     "moderation.admit",
     "moderation.deny",

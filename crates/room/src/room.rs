@@ -39,6 +39,8 @@ pub struct Room {
     queue: BTreeMap<u64, ConnectionId>,
     /// Source of the `roster` and `queue` keys; only grows.
     last_seq: u64,
+    /// How many hands have been raised so far: the `hand_raised_seq` of the latest raise.
+    hands_raised: u64,
     chat: ChatLog,
     out: Outbox,
     /// Set once the meeting is over; later connections are told so and closed.
@@ -58,6 +60,7 @@ impl Room {
             roster: BTreeMap::new(),
             queue: BTreeMap::new(),
             last_seq: 0,
+            hands_raised: 0,
             chat: ChatLog::default(),
             out: Outbox::default(),
             ended: None,
@@ -227,16 +230,8 @@ impl Room {
             }
             M::ChatSend { text, to } => self.chat(conn, &text, to, now),
             M::SendReaction { emoji } => self.react(conn, emoji, now),
-            M::RaiseHand {} => {
-                self.update(Some(conn), conn, |p| {
-                    !mem::replace(&mut p.hand_raised, true)
-                });
-            }
-            M::LowerHand {} => {
-                self.update(Some(conn), conn, |p| {
-                    mem::replace(&mut p.hand_raised, false)
-                });
-            }
+            M::RaiseHand {} => self.raise_hand(conn),
+            M::LowerHand {} => self.lower_hand(conn, conn),
             M::MediaState(state) => self.media_state(conn, state),
             M::PublishOffer { sdp, tracks } => self.publish(conn, sdp, tracks),
             M::SubscribeAnswer { sdp } => {
@@ -291,9 +286,18 @@ impl Room {
             }
             M::LowerHandOf { participant_id } => {
                 if let Some(target) = self.joined_target(conn, participant_id) {
-                    self.update(Some(conn), target, |p| {
-                        mem::replace(&mut p.hand_raised, false)
-                    });
+                    self.lower_hand(conn, target);
+                }
+            }
+            M::LowerAllHands {} => {
+                let raised: Vec<ConnectionId> = self
+                    .roster
+                    .values()
+                    .copied()
+                    .filter(|&c| self.member(c).is_some_and(|m| m.participant.hand_raised))
+                    .collect();
+                for target in raised {
+                    self.lower_hand(conn, target);
                 }
             }
             M::SetWaitingRoom { enabled } => {
@@ -380,6 +384,7 @@ impl Room {
             display_name,
             role,
             hand_raised: false,
+            hand_raised_seq: None,
             media: MediaState::default(),
             muted_by_moderator: false,
         };
@@ -519,6 +524,32 @@ impl Room {
                 }
             }
         }
+    }
+
+    /// Raises the hand of `conn` with the next raise number; raising a raised hand keeps
+    /// its place in the queue.
+    fn raise_hand(&mut self, conn: ConnectionId) {
+        let seq = self.hands_raised + 1;
+        let mut raised = false;
+        self.update(Some(conn), conn, |p| {
+            raised = !mem::replace(&mut p.hand_raised, true);
+            if raised {
+                p.hand_raised_seq = Some(seq);
+            }
+            raised
+        });
+        if raised {
+            self.hands_raised = seq;
+        }
+    }
+
+    /// Lowers the hand of `target` (its own request or a moderator's); a later raise goes
+    /// to the end of the queue.
+    fn lower_hand(&mut self, from: ConnectionId, target: ConnectionId) {
+        self.update(Some(from), target, |p| {
+            p.hand_raised_seq = None;
+            mem::replace(&mut p.hand_raised, false)
+        });
     }
 
     /// A reaction goes to everyone joined, the sender included (its copy is the answer), and

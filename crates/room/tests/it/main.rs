@@ -3,6 +3,7 @@
 
 mod bridge;
 mod chat;
+mod hands;
 mod join;
 mod lifecycle;
 mod media;

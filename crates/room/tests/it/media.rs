@@ -43,6 +43,8 @@ fn own_hand_raise_and_lower_broadcast_only_changes() {
     ];
     for (message, raised, broadcast) in steps {
         bea.hand_raised = raised;
+        // The meeting's first raise; raising again keeps its place.
+        bea.hand_raised_seq = raised.then_some(1);
         let expected = if broadcast {
             to_each(&[1, 2, 3], Some((2, "h")), &updated(&bea))
         } else {
@@ -62,6 +64,7 @@ fn moderators_lower_other_hands() {
     m.msg(2, None, ClientMessage::RaiseHand {});
     let mut bea = fresh(b, "Bea", Role::Participant);
     bea.hand_raised = true;
+    bea.hand_raised_seq = Some(1);
     // Cem is no moderator.
     assert_eq!(
         m.msg(
@@ -72,6 +75,7 @@ fn moderators_lower_other_hands() {
         vec![error(3, Some("x"), ErrorCode::Forbidden)]
     );
     bea.hand_raised = false;
+    bea.hand_raised_seq = None;
     assert_eq!(
         m.msg(
             1,

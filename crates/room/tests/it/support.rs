@@ -205,6 +205,7 @@ pub fn fresh(id: ParticipantId, name: &str, role: Role) -> Participant {
         display_name: name.into(),
         role,
         hand_raised: false,
+        hand_raised_seq: None,
         media: MediaState::default(),
         muted_by_moderator: false,
     }
@@ -344,6 +345,7 @@ pub fn moderation_messages(target: ParticipantId) -> Vec<ClientMessage> {
         M::GrantModerator { participant_id },
         M::RevokeModerator { participant_id },
         M::LowerHandOf { participant_id },
+        M::LowerAllHands {},
         M::SetWaitingRoom { enabled: true },
         M::Admit { participant_id },
         M::Deny { participant_id },
