@@ -218,6 +218,10 @@ export class MeetingController {
     this.notify('moderation.mute_all', {});
   }
 
+  lowerAllHands(): void {
+    this.notify('moderation.lower_all_hands', {});
+  }
+
   endForAll(): void {
     this.notify('moderation.end', {});
   }

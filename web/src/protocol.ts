@@ -173,6 +173,11 @@ export interface Participant {
   display_name: string;
   role: Role;
   hand_raised: boolean;
+  /**
+   * While the hand is raised, the room's count of raises when it went up: the hand queue's
+   * order. Null while down; absent from older servers.
+   */
+  hand_raised_seq?: number | null;
   media: MediaState;
   muted_by_moderator: boolean;
 }
@@ -248,6 +253,7 @@ export interface ClientMessages {
   'moderation.grant_moderator': { participant_id: ParticipantId };
   'moderation.revoke_moderator': { participant_id: ParticipantId };
   'moderation.lower_hand': { participant_id: ParticipantId };
+  'moderation.lower_all_hands': Record<string, never>;
   'moderation.set_waiting_room': { enabled: boolean };
   'moderation.admit': { participant_id: ParticipantId };
   'moderation.deny': { participant_id: ParticipantId };

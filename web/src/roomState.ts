@@ -191,3 +191,19 @@ export function selfOf(state: RoomView): Participant | null {
 export function participantById(state: RoomView, id: ParticipantId): Participant | null {
   return state.participants.find((p) => p.id === id) ?? null;
 }
+
+/**
+ * Raised hands in the order they were raised (the room's raise number); hands without a
+ * number (an older server) come last, in list order.
+ */
+export function handQueue(state: RoomView): Participant[] {
+  const order = (p: Participant) => p.hand_raised_seq ?? Number.MAX_SAFE_INTEGER;
+  // Array.prototype.sort is stable, so equal keys keep the participant order.
+  return state.participants.filter((p) => p.hand_raised).sort((a, b) => order(a) - order(b));
+}
+
+/** 1-based place of a participant in the hand queue, or null if their hand is down. */
+export function handPosition(state: RoomView, id: ParticipantId): number | null {
+  const index = handQueue(state).findIndex((p) => p.id === id);
+  return index < 0 ? null : index + 1;
+}

@@ -16,6 +16,7 @@ import type { MeetingController, MeetingSnapshot } from '../meeting';
 import type { ShownReaction } from '../roomState';
 import { isModerator, MAX_CHAT_CHARS, type Participant, type ParticipantId } from '../protocol';
 import { LanguageSelect } from './App';
+import { HandQueuePanel, OwnHandPosition } from './HandQueue';
 import { ReactionAnnouncer, ReactionPicker, TileReactions } from './Reactions';
 import { getLang, type Lang } from '../i18n';
 import {
@@ -166,6 +167,7 @@ export function MeetingView({ controller, snapshot }: Props) {
           {t('meeting.mutedByModerator')}
         </div>
       )}
+      <OwnHandPosition room={room} />
 
       <div class={`meeting-body ${showChat || showPeople ? 'with-panel' : ''}`}>
         <section class={`stage-area ${strip.length > 0 ? 'has-strip' : ''} ${arrangement.pageCount > 1 ? 'paged' : ''}`}>
@@ -186,6 +188,7 @@ export function MeetingView({ controller, snapshot }: Props) {
 
         {(showChat || showPeople) && (
           <aside class="side-panel">
+            {moderator && <HandQueuePanel room={room} controller={controller} />}
             {showPeople && (
               <People controller={controller} snapshot={snapshot} moderator={moderator} />
             )}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Participant, Reaction, ServerMessage } from '../../src/protocol';
-import { initialRoom, MAX_CHAT_MESSAGES, MAX_REACTIONS, reduceRoom, selfOf, type RoomEvent, type RoomView } from '../../src/roomState';
+import { handPosition, handQueue, initialRoom, MAX_CHAT_MESSAGES, MAX_REACTIONS, reduceRoom, selfOf, type RoomEvent, type RoomView } from '../../src/roomState';
 
 function person(id: string, patch: Partial<Participant> = {}): Participant {
   return {
@@ -171,5 +171,31 @@ describe('reduceRoom', () => {
     const state = joined();
     const unknown = { type: 'reaction', payload: { participant_id: 'a', emoji: '<img src=x>' } } as unknown as RoomEvent;
     expect(reduceRoom(state, unknown)).toBe(state);
+  });
+
+  it('the hand queue follows the room’s raise numbers, not the order updates arrive in', () => {
+    const raised = (id: string, seq: number) => person(id, { hand_raised: true, hand_raised_seq: seq });
+    const update = (p: Participant): RoomEvent => ({ type: 'participant.updated', payload: p });
+    // b raised first (1), me second (2), a third (3); the updates arrive out of order.
+    let state = run([update(raised('a', 3)), update(raised('me', 2)), update(raised('b', 1))]);
+    expect(handQueue(state).map((p) => p.id)).toEqual(['b', 'me', 'a']);
+    expect(handPosition(state, 'me')).toBe(2);
+    // b lowers: everyone moves up.
+    state = run([update(person('b'))], state);
+    expect(handQueue(state).map((p) => p.id)).toEqual(['me', 'a']);
+    expect(handPosition(state, 'me')).toBe(1);
+    expect(handPosition(state, 'b')).toBeNull();
+    // a leaves; b raises again and is last.
+    state = run([{ type: 'participant.left', payload: { id: 'a' } }, update(raised('b', 4))], state);
+    expect(handQueue(state).map((p) => p.id)).toEqual(['me', 'b']);
+  });
+
+  it('hands without a raise number (older server) queue last, in list order', () => {
+    const state = run([
+      { type: 'participant.updated', payload: person('b', { hand_raised: true }) },
+      { type: 'participant.updated', payload: person('a', { hand_raised: true }) },
+      { type: 'participant.updated', payload: person('me', { hand_raised: true, hand_raised_seq: 7 }) },
+    ]);
+    expect(handQueue(state).map((p) => p.id)).toEqual(['me', 'a', 'b']);
   });
 });
