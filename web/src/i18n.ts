@@ -123,6 +123,10 @@ export const en = {
   'layout.previousPage': 'Previous page',
   'layout.nextPage': 'Next page',
   'layout.page': 'Page {page} of {count}',
+  'devices.open': 'Device settings',
+  'devices.title': 'Camera, microphone and speaker',
+  'devices.close': 'Close',
+  'devices.switchFailed': 'Switching the device failed: {detail}',
 
   'chat.title': 'Chat',
   'chat.to': 'Send to',
@@ -294,6 +298,10 @@ export const de: Dictionary = {
   'layout.previousPage': 'Vorherige Seite',
   'layout.nextPage': 'Nächste Seite',
   'layout.page': 'Seite {page} von {count}',
+  'devices.open': 'Geräteeinstellungen',
+  'devices.title': 'Kamera, Mikrofon und Lautsprecher',
+  'devices.close': 'Schließen',
+  'devices.switchFailed': 'Gerätewechsel fehlgeschlagen: {detail}',
 
   'chat.title': 'Chat',
   'chat.to': 'Senden an',

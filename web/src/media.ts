@@ -142,6 +142,43 @@ export class MediaSession {
   }
 
   /**
+   * Switches a published camera or microphone to another device without renegotiating:
+   * the new capture replaces the track on the existing sender (`replaceTrack`), which keeps
+   * the m-line, the mid and, for the camera, all three simulcast encodings of that one
+   * sender. The new track inherits the old one's enabled state (a muted microphone stays
+   * muted). Returns false when that kind is not published (nothing to switch yet).
+   */
+  async switchLocalTrack(kind: 'audio' | 'video', constraints: MediaTrackConstraints | true): Promise<boolean> {
+    const transceiver = kind === 'audio' ? this.micTransceiver : this.cameraTransceiver;
+    const current = this.localStream?.getTracks().find((t) => t.kind === kind);
+    if (!transceiver || !current || this.closed) return false;
+    const captured = await navigator.mediaDevices.getUserMedia(kind === 'audio' ? { audio: constraints } : { video: constraints });
+    const track = captured.getTracks()[0];
+    if (!track) throw new Error(`no ${kind} track captured`);
+    if (this.closed) {
+      track.stop();
+      return false;
+    }
+    track.enabled = current.enabled;
+    try {
+      await transceiver.sender.replaceTrack(track);
+    } catch (e) {
+      track.stop();
+      throw e;
+    }
+    current.stop();
+    // A new stream object, so that the self-view re-binds and shows the new camera.
+    this.localStream = new MediaStream([...(this.localStream?.getTracks() ?? []).filter((t) => t !== current), track]);
+    this.onChange();
+    return true;
+  }
+
+  /** The device id of the published camera or microphone, if any. */
+  deviceInUse(kind: 'audio' | 'video'): string | null {
+    return this.localStream?.getTracks().find((t) => t.kind === kind)?.getSettings().deviceId ?? null;
+  }
+
+  /**
    * Creates both connections. Synchronous, so that a subscribe offer arriving right after
    * `room.join_success` already finds its connection.
    */

@@ -8,7 +8,7 @@
  * The meeting token is renewed before it expires and handed over with `session.refresh`.
  */
 
-import { audioConstraints, DEFAULT_CHOICE, videoConstraints, type MediaChoice } from './devices';
+import { audioConstraints, DEFAULT_CHOICE, saveChoice, videoConstraints, type MediaChoice } from './devices';
 import type { MessageKey } from './i18n';
 import { sameView, viewTiles, type MeasuredTile } from './layout';
 import { MediaSession, type RemoteTrack } from './media';
@@ -40,6 +40,15 @@ export interface LocalState {
   hasCamera: boolean;
 }
 
+/** The devices in use (or to use once turned on); ids as in `MediaDeviceInfo.deviceId`. */
+export interface DeviceSelection {
+  cameraId: string | null;
+  micId: string | null;
+  speakerId: string | null;
+}
+
+export type DeviceKind = 'camera' | 'mic' | 'speaker';
+
 export interface Notice {
   id: number;
   key: MessageKey;
@@ -53,6 +62,7 @@ export interface MeetingSnapshot {
   screenStream: MediaStream | null;
   /** Remote tracks by `${participantId}:${source}`. */
   remote: Map<string, RemoteTrack>;
+  devices: DeviceSelection;
   notices: Notice[];
 }
 
@@ -98,6 +108,7 @@ export class MeetingController {
       localStream: null,
       screenStream: null,
       remote: new Map(),
+      devices: { cameraId: choice.cameraId, micId: choice.micId, speakerId: choice.speakerId },
       notices: [],
     };
   }
@@ -172,6 +183,27 @@ export class MeetingController {
       }
     }
     await this.sendMediaState().catch(() => {});
+  }
+
+  /**
+   * Switches to another camera, microphone or speaker during the meeting. A published
+   * camera or microphone is replaced on its sender (no renegotiation, the others keep
+   * receiving); one not captured yet is used once turned on; the speaker applies to every
+   * remote audio element. The choice is remembered for the next meeting.
+   */
+  async switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    const field = kind === 'camera' ? 'cameraId' : kind === 'mic' ? 'micId' : 'speakerId';
+    if (this.snapshot.devices[field] === deviceId) return;
+    try {
+      if (kind === 'camera') await this.media.switchLocalTrack('video', videoConstraints(deviceId));
+      if (kind === 'mic') await this.media.switchLocalTrack('audio', audioConstraints(deviceId));
+    } catch (e) {
+      this.notice('devices.switchFailed', { detail: describe(e) });
+      return;
+    }
+    const devices = { ...this.snapshot.devices, [field]: deviceId };
+    this.update({ devices });
+    saveChoice({ ...this.choice, ...devices });
   }
 
   setHand(raised: boolean): void {
@@ -322,6 +354,7 @@ export class MeetingController {
     const self = selfOf(this.snapshot.room);
     const mic = result.mic && !(self?.muted_by_moderator ?? false);
     this.media.setMicEnabled(mic);
+    this.noteDevicesInUse();
     // A device the user chose to start with off can still be turned on later.
     this.setLocal({
       mic,
@@ -340,15 +373,26 @@ export class MeetingController {
   /** Captures and publishes a device that started off; false (with a notice) if that fails. */
   private async addDevice(kind: 'audio' | 'video'): Promise<boolean> {
     try {
-      await this.media.addLocalTrack(
-        kind,
-        kind === 'audio' ? audioConstraints(this.choice.micId) : videoConstraints(this.choice.cameraId),
-      );
+      const { micId, cameraId } = this.snapshot.devices;
+      await this.media.addLocalTrack(kind, kind === 'audio' ? audioConstraints(micId) : videoConstraints(cameraId));
+      this.noteDevicesInUse();
       return kind === 'audio' ? this.media.hasMic : this.media.hasCamera;
     } catch (e) {
       this.notice('meeting.mediaError', { detail: describe(e) });
       return false;
     }
+  }
+
+  /** Records which devices the browser actually opened (the default, or a fallback). */
+  private noteDevicesInUse(): void {
+    const { devices } = this.snapshot;
+    this.update({
+      devices: {
+        ...devices,
+        cameraId: this.media.deviceInUse('video') ?? devices.cameraId,
+        micId: this.media.deviceInUse('audio') ?? devices.micId,
+      },
+    });
   }
 
   private sendMediaState(): Promise<unknown> {

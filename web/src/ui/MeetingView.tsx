@@ -11,6 +11,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { t } from '../i18n';
 import { arrange, buildTiles, gridCell, pageSizeFor, type MeasuredTile, type TileSpec, type VideoSource, type ViewMode } from '../layout';
 import { loadPageSizeLimit, loadViewMode, saveViewMode } from '../layoutPrefs';
+import { DeviceSettings } from './DeviceSettings';
 import { Pagination, ViewToggle } from './Pagination';
 import type { MeetingController, MeetingSnapshot } from '../meeting';
 import type { ShownReaction } from '../roomState';
@@ -245,6 +246,7 @@ export function MeetingView({ controller, snapshot }: Props) {
         <ReactionPicker onReact={(emoji) => controller.react(emoji)} />
         <span class="ctl-sep" />
         <ViewToggle mode={mode} onChange={changeMode} />
+        <DeviceSettings controller={controller} snapshot={snapshot} />
         <button
           type="button"
           class={`ctl ${showPeople ? 'ctl-active' : ''}`}
@@ -295,7 +297,7 @@ export function MeetingView({ controller, snapshot }: Props) {
             stream={r.stream}
             muted={false}
             participantId={r.participantId}
-            sinkId={controller.choice.speakerId}
+            sinkId={snapshot.devices.speakerId}
           />
         ))}
       </div>
