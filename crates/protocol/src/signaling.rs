@@ -76,6 +76,9 @@ pub struct RoomState {
     pub meeting_id: MeetingId,
     pub title: String,
     pub waiting_room: bool,
+    /// While locked, only moderators by account and people who were already in the meeting
+    /// come in; others wait (waiting room on) or are refused with `meeting_locked`.
+    pub locked: bool,
     /// Only filled in for moderators.
     pub waiting: Vec<WaitingParticipant>,
 }
@@ -199,6 +202,8 @@ pub enum ClientMessage {
     LowerAllHands {},
     #[serde(rename = "moderation.set_waiting_room")]
     SetWaitingRoom { enabled: bool },
+    #[serde(rename = "moderation.set_locked")]
+    SetLocked { locked: bool },
     #[serde(rename = "moderation.admit")]
     Admit { participant_id: ParticipantId },
     #[serde(rename = "moderation.deny")]
@@ -230,6 +235,7 @@ pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
     "moderation.lower_hand",
     "moderation.lower_all_hands",
     "moderation.set_waiting_room",
+    "moderation.set_locked",
     "moderation.admit",
     "moderation.deny",
     "moderation.end",
@@ -309,6 +315,7 @@ pub enum ErrorCode {
     NotJoined,
     InvalidState,
     InvalidToken,
+    MeetingLocked,
 }
 
 /// A server message with the transaction id of the client message it answers, if any.

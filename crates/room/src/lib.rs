@@ -31,7 +31,10 @@
 //! moderator is a self-unmute (moderators may mute, not keep muted); the owner cannot be
 //! removed or banned; a ban closes every connection of the banned subject; a lost media
 //! connection turns the participant's media flags off; a failed bridge conference ends the
-//! meeting as an internal error.
+//! meeting as an internal error. Locking a meeting keeps out newcomers who are neither
+//! moderators by account nor people who have been in it (so reconnecting works), unless a
+//! moderator admits them from the waiting room; it removes nobody. Turning the waiting room
+//! off admits everyone waiting, locked or not: that is a moderator's explicit choice.
 //!
 //! Connections the room has closed are forgotten at once, so later inputs about them (a
 //! message still in flight, the socket's disconnect) are ignored and nothing is ever sent

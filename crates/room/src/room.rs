@@ -3,13 +3,13 @@
 use crate::chat::{self, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW, ChatLog};
 use crate::rate::RateLimit;
 use crate::{BanKey, ConnectionId, Identity, MeetingSettings, RoomOutput, SubjectKind, WallClock};
-use plenum_protocol::ParticipantId;
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, PublishedTrack};
 use plenum_protocol::signaling::{
     ChatMessage, ChatSender, ClientMessage, ErrorCode, LeaveReason, MAX_CHAT_CHARS,
     MAX_DISPLAY_NAME_CHARS, MediaState, Participant, Reaction, Role, RoomState, ServerEnvelope,
     ServerMessage, WaitingParticipant, close_code,
 };
+use plenum_protocol::{ParticipantId, UserId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::mem;
 use std::time::{Duration, Instant};
@@ -41,6 +41,12 @@ pub struct Room {
     last_seq: u64,
     /// How many hands have been raised so far: the `hand_raised_seq` of the latest raise.
     hands_raised: u64,
+    /// Locked by a moderator: see [`Room::join`].
+    locked: bool,
+    /// Subjects who have been in the meeting (and were not removed): they may come back into
+    /// a locked meeting, so a dropped connection can rejoin. At most one entry per identity
+    /// that ever joined.
+    been_in: BTreeSet<UserId>,
     chat: ChatLog,
     out: Outbox,
     /// Set once the meeting is over; later connections are told so and closed.
@@ -61,6 +67,8 @@ impl Room {
             queue: BTreeMap::new(),
             last_seq: 0,
             hands_raised: 0,
+            locked: false,
+            been_in: BTreeSet::new(),
             chat: ChatLog::default(),
             out: Outbox::default(),
             ended: None,
@@ -300,6 +308,17 @@ impl Room {
                     self.lower_hand(conn, target);
                 }
             }
+            M::SetLocked { locked } => {
+                if locked == self.locked {
+                    let state = self.room_state(true);
+                    self.out.send(conn, ServerMessage::RoomState(state));
+                } else {
+                    // Audit hook: this is `moderation.lock` (detail: locked) in the audit
+                    // catalogue, to be emitted here once the room has an audit output.
+                    self.locked = locked;
+                    self.broadcast_room_state();
+                }
+            }
             M::SetWaitingRoom { enabled } => {
                 if enabled == self.settings.waiting_room {
                     let state = self.room_state(true);
@@ -324,6 +343,11 @@ impl Room {
         }
     }
 
+    /// `room.join`: banned subjects are refused; owners and moderators by account come in;
+    /// others wait when the waiting room is on. A locked meeting lets in only moderators
+    /// by account and subjects who have been in it (a dropped connection coming back); for
+    /// everyone else the waiting room is the only way in, and without one they are refused
+    /// with `meeting_locked` and close 4403.
     fn join(&mut self, conn: ConnectionId, requested: Option<&str>) {
         let Some(c) = self.conns.get(&conn) else {
             return;
@@ -356,6 +380,16 @@ impl Room {
             return;
         }
         let role = self.role_of(&c.identity);
+        let returning = self.been_in.contains(&c.identity.subject);
+        if self.locked && !role.is_moderator() && !returning && !self.settings.waiting_room {
+            self.out.error(
+                conn,
+                ErrorCode::MeetingLocked,
+                "the meeting is locked; a moderator has to unlock it",
+            );
+            self.drop_conn(conn, Some((close_code::FORBIDDEN, "locked")));
+            return;
+        }
         if self.settings.waiting_room && !role.is_moderator() {
             let seq = self.next_seq();
             if let Some(c) = self.conns.get_mut(&conn) {
@@ -379,6 +413,7 @@ impl Room {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
+        self.been_in.insert(c.identity.subject);
         let me = Participant {
             id: c.id,
             display_name,
@@ -647,6 +682,8 @@ impl Room {
             return;
         }
         let subject = c.identity.subject;
+        // Removed people do not count as returning to a locked meeting.
+        self.been_in.remove(&subject);
         if reason == LeaveReason::Banned {
             for key in ban_keys(&c.identity) {
                 if self.banned.insert(key.clone()) {
@@ -848,6 +885,7 @@ impl Room {
             meeting_id: self.settings.id,
             title: self.settings.title.clone(),
             waiting_room: self.settings.waiting_room,
+            locked: self.locked,
             waiting,
         }
     }

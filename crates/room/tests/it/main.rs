@@ -6,6 +6,7 @@ mod chat;
 mod hands;
 mod join;
 mod lifecycle;
+mod lock;
 mod media;
 mod moderation;
 mod random;

@@ -489,7 +489,8 @@ fn random_message(
         64..=70 => M::GrantModerator { participant_id },
         71..=74 => M::RevokeModerator { participant_id },
         75..=77 => M::LowerHandOf { participant_id },
-        78..=83 => M::SetWaitingRoom { enabled: flag(rng) },
+        78..=81 => M::SetWaitingRoom { enabled: flag(rng) },
+        82..=83 => M::SetLocked { locked: flag(rng) },
         84..=90 => M::Admit {
             participant_id: waiting,
         },

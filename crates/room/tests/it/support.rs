@@ -141,6 +141,7 @@ impl Meeting {
             meeting_id: self.id,
             title: TITLE.into(),
             waiting_room,
+            locked: false,
             waiting: waiting
                 .iter()
                 .map(|(id, name)| WaitingParticipant {
@@ -347,6 +348,7 @@ pub fn moderation_messages(target: ParticipantId) -> Vec<ClientMessage> {
         M::LowerHandOf { participant_id },
         M::LowerAllHands {},
         M::SetWaitingRoom { enabled: true },
+        M::SetLocked { locked: true },
         M::Admit { participant_id },
         M::Deny { participant_id },
         M::End {},
