@@ -135,7 +135,9 @@ export class MeetingController {
       this.scheduleRefresh(this.token.expires_at);
       await client.request('room.join', this.displayName ? { display_name: this.displayName } : {});
     } catch (e) {
-      if (this.snapshot.room.phase !== 'closed') {
+      if (e instanceof SignalingError && e.code === 'meeting_locked') {
+        this.apply({ type: 'local.locked_out' });
+      } else if (this.snapshot.room.phase !== 'closed') {
         this.apply({ type: 'local.closed', code: e instanceof SignalingError && e.code === 'forbidden' ? 4403 : 1006 });
       }
       this.teardown();
@@ -256,6 +258,10 @@ export class MeetingController {
 
   endForAll(): void {
     this.notify('moderation.end', {});
+  }
+
+  setLocked(locked: boolean): void {
+    this.notify('moderation.set_locked', { locked });
   }
 
   setWaitingRoom(enabled: boolean): void {

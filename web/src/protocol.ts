@@ -191,6 +191,8 @@ export interface RoomState {
   meeting_id: MeetingId;
   title: string;
   waiting_room: boolean;
+  /** Locked by a moderator: newcomers wait or are refused (`meeting_locked`). */
+  locked: boolean;
   /** Only filled in for moderators. */
   waiting: WaitingParticipant[];
 }
@@ -230,7 +232,8 @@ export type ErrorCode =
   | 'muted_by_moderator'
   | 'not_joined'
   | 'invalid_state'
-  | 'invalid_token';
+  | 'invalid_token'
+  | 'meeting_locked';
 
 /** Client → server messages: `type` → payload. */
 export interface ClientMessages {
@@ -255,6 +258,7 @@ export interface ClientMessages {
   'moderation.lower_hand': { participant_id: ParticipantId };
   'moderation.lower_all_hands': Record<string, never>;
   'moderation.set_waiting_room': { enabled: boolean };
+  'moderation.set_locked': { locked: boolean };
   'moderation.admit': { participant_id: ParticipantId };
   'moderation.deny': { participant_id: ParticipantId };
   'moderation.end': Record<string, never>;

@@ -30,7 +30,9 @@ export type ClosedReason =
   | 'internal_error'
   | 'not_found'
   | 'token'
-  | 'connection_lost';
+  | 'connection_lost'
+  /** Refused at the door of a locked meeting (`meeting_locked`). */
+  | 'locked';
 
 export interface RoomView {
   phase: Phase;
@@ -54,7 +56,8 @@ export interface ShownReaction {
 /** Events that do not come from the server but change the room state. */
 export type LocalEvent =
   | { type: 'local.closed'; code: number }
-  | { type: 'local.leaving' };
+  | { type: 'local.leaving' }
+  | { type: 'local.locked_out' };
 
 export type RoomEvent = ServerMessage | LocalEvent;
 
@@ -174,6 +177,8 @@ export function reduceRoom(state: RoomView, event: RoomEvent): RoomView {
     }
     case 'media.active_speaker':
       return { ...state, activeSpeaker: event.payload.participant_id };
+    case 'local.locked_out':
+      return { ...state, phase: 'closed', closedReason: 'locked' };
     case 'local.leaving':
       return { ...state, phase: 'closed', closedReason: 'left' };
     case 'local.closed':

@@ -55,10 +55,11 @@ const closedText: Record<ClosedReason, MessageKey> = {
   not_found: 'meeting.notFound',
   token: 'join.refused',
   connection_lost: 'meeting.connectionLost',
+  locked: 'meeting.locked',
 };
 
 /** Reasons after which trying again makes sense. */
-const canRejoin: ReadonlySet<ClosedReason> = new Set(['left', 'connection_lost', 'token']);
+const canRejoin: ReadonlySet<ClosedReason> = new Set(['left', 'connection_lost', 'token', 'locked']);
 
 export function MeetingPage({
   tokens,

@@ -17,6 +17,7 @@ import type { MeetingController, MeetingSnapshot } from '../meeting';
 import type { ShownReaction } from '../roomState';
 import { isModerator, MAX_CHAT_CHARS, type Participant, type ParticipantId } from '../protocol';
 import { LanguageSelect } from './App';
+import { LockControl } from './Lock';
 import { HandQueuePanel, OwnHandPosition } from './HandQueue';
 import { ReactionAnnouncer, ReactionPicker, TileReactions } from './Reactions';
 import { getLang, type Lang } from '../i18n';
@@ -159,6 +160,7 @@ export function MeetingView({ controller, snapshot }: Props) {
       <header class="meeting-bar">
         <h1 class="meeting-title-text">{room.room?.title ?? ''}</h1>
         <span class="muted meeting-count">{t('people.title', { count: room.participants.length })}</span>
+        <LockControl room={room.room} moderator={moderator} controller={controller} />
         <span class="spacer" />
         <LanguageSelect lang={getLang()} onChange={setLangVersion} />
       </header>

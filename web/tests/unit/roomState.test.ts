@@ -14,7 +14,7 @@ function person(id: string, patch: Partial<Participant> = {}): Participant {
   };
 }
 
-const room = { meeting_id: 'm1', title: 'Standup', waiting_room: false, waiting: [] };
+const room = { meeting_id: 'm1', title: 'Standup', waiting_room: false, locked: false, waiting: [] };
 
 function joined(): RoomView {
   return reduceRoom(initialRoom, {
@@ -197,5 +197,18 @@ describe('reduceRoom', () => {
       { type: 'participant.updated', payload: person('me', { hand_raised: true, hand_raised_seq: 7 }) },
     ]);
     expect(handQueue(state).map((p) => p.id)).toEqual(['me', 'a', 'b']);
+  });
+
+  it('refused at the door of a locked meeting closes with its own reason, which may be retried', () => {
+    const state = reduceRoom(initialRoom, { type: 'local.locked_out' });
+    expect(state.phase).toBe('closed');
+    expect(state.closedReason).toBe('locked');
+    // The 4403 close that follows does not turn it into another reason.
+    expect(reduceRoom(state, { type: 'local.closed', code: 4403 })).toBe(state);
+  });
+
+  it('room.state carries the lock', () => {
+    const state = run([{ type: 'room.state', payload: { ...room, locked: true } }]);
+    expect(state.room?.locked).toBe(true);
   });
 });
