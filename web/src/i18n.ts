@@ -97,6 +97,9 @@ export const en = {
   'meeting.pin': 'Show {name} large',
   'meeting.unpin': 'Show all equally',
   'meeting.speaking': 'speaking',
+  'quality.good': 'Good connection',
+  'quality.medium': 'Unstable connection',
+  'quality.poor': 'Poor connection',
 
   'controls.label': 'Meeting controls',
   'controls.mute': 'Mute microphone',
@@ -277,6 +280,9 @@ export const de: Dictionary = {
   'meeting.pin': '{name} groß anzeigen',
   'meeting.unpin': 'Alle gleich groß anzeigen',
   'meeting.speaking': 'spricht',
+  'quality.good': 'Gute Verbindung',
+  'quality.medium': 'Instabile Verbindung',
+  'quality.poor': 'Schlechte Verbindung',
 
   'controls.label': 'Besprechungssteuerung',
   'controls.mute': 'Mikrofon stummschalten',

@@ -221,6 +221,11 @@ export class MediaSession {
     return this.subscribeChain;
   }
 
+  /** Receive statistics of one remote track (for the connection-quality indicator). */
+  statsOf(track: MediaStreamTrack): Promise<RTCStatsReport | null> {
+    return this.subscribePc ? this.subscribePc.getStats(track) : Promise.resolve(null);
+  }
+
   /** Remote tracks currently mapped, by `${participantId}:${source}`. */
   remoteTracks(): Map<string, RemoteTrack> {
     const result = new Map<string, RemoteTrack>();

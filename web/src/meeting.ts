@@ -292,6 +292,11 @@ export class MeetingController {
     this.viewTimer = setTimeout(() => this.flushView(), VIEW_DEBOUNCE_MS);
   }
 
+  /** Receive statistics of a remote track, for the connection-quality indicators. */
+  trackStats(track: MediaStreamTrack): Promise<RTCStatsReport | null> {
+    return this.media.statsOf(track);
+  }
+
   dismissNotice(id: number): void {
     this.update({ notices: this.snapshot.notices.filter((n) => n.id !== id) });
   }

@@ -17,6 +17,9 @@ import type { MeetingController, MeetingSnapshot } from '../meeting';
 import type { ShownReaction } from '../roomState';
 import { isModerator, MAX_CHAT_CHARS, type Participant, type ParticipantId } from '../protocol';
 import { LanguageSelect } from './App';
+import { ChatText } from './ChatText';
+import { QualityBadge, useConnectionQuality } from './QualityBadge';
+import type { Quality } from '../quality';
 import { LockControl } from './Lock';
 import { HandQueuePanel, OwnHandPosition } from './HandQueue';
 import { ReactionAnnouncer, ReactionPicker, TileReactions } from './Reactions';
@@ -127,6 +130,8 @@ export function MeetingView({ controller, snapshot }: Props) {
 
   const nameOf = (id: ParticipantId) => room.participants.find((p) => p.id === id)?.display_name ?? '';
 
+  const quality = useConnectionQuality(controller, snapshot.remote);
+
   const renderTile = (tile: TileSpec, small: boolean) => {
     const participant = room.participants.find((p) => p.id === tile.participantId);
     if (!participant) return null;
@@ -149,6 +154,7 @@ export function MeetingView({ controller, snapshot }: Props) {
         pinned={pinnedKey === tile.key}
         onPin={() => setPinned(pinnedKey === tile.key ? null : tile.key)}
         reactions={tile.source === 'camera' ? room.reactions : []}
+        quality={tile.source === 'camera' && !tile.isSelf ? (quality.get(tile.participantId) ?? null) : null}
       />
     );
   };
@@ -323,6 +329,7 @@ function VideoTile({
   pinned,
   onPin,
   reactions,
+  quality,
 }: {
   tile: TileSpec;
   participant: Participant;
@@ -334,6 +341,8 @@ function VideoTile({
   onPin: () => void;
   /** The room's latest reactions; the tile shows this participant's. */
   reactions: readonly ShownReaction[];
+  /** How this client receives the participant; null for self, screens, or no data yet. */
+  quality: Quality | null;
 }) {
   const label =
     tile.source === 'screen'
@@ -369,10 +378,11 @@ function VideoTile({
       )}
       <figcaption class="tile-caption">
         {tile.source === 'camera' && !participant.media.mic && (
-          <span class="tile-flag" title={t('people.micOff')}>
+          <span class="tile-flag" role="img" aria-label={t('people.micOff')} title={t('people.micOff')}>
             <MicOffIcon />
           </span>
         )}
+        {quality && <QualityBadge quality={quality} />}
         {tile.source === 'camera' && participant.hand_raised && (
           <span class="tile-flag tile-hand" title={t('people.handRaised')}>
             <HandIcon />
@@ -700,7 +710,9 @@ function Chat({
                   )}
                   <time dateTime={m.sent_at}>{formatTime(m.sent_at)}</time>
                 </div>
-                <p class="chat-text">{m.text}</p>
+                <p class="chat-text">
+                  <ChatText text={m.text} />
+                </p>
               </li>
             );
           })}
