@@ -25,6 +25,8 @@ pub mod close_code {
     pub const FORBIDDEN: u16 = 4403;
     pub const MEETING_GONE: u16 = 4404;
     pub const AUTH_TIMEOUT: u16 = 4408;
+    /// The same participant came back on a new connection (`room.join` with `resume`).
+    pub const REPLACED: u16 = 4409;
     pub const INTERNAL_ERROR: u16 = 4500;
 }
 
@@ -158,6 +160,10 @@ pub enum ClientMessage {
     Join {
         #[serde(default)]
         display_name: Option<String>,
+        /// The participant this client was before its connection dropped: a connection of
+        /// the same subject still in the meeting under that id is replaced by this one.
+        #[serde(default)]
+        resume: Option<ParticipantId>,
     },
     #[serde(rename = "room.leave")]
     Leave {},
@@ -422,6 +428,14 @@ mod tests {
             (
                 r#"{"type":"room.join","payload":{"display_name":"Ada"}}"#,
                 true,
+            ),
+            (
+                r#"{"type":"room.join","payload":{"resume":"8d3b2f8e-3c1a-4f6e-9b7d-2a5c4e6f8a10"}}"#,
+                true,
+            ),
+            (
+                r#"{"type":"room.join","payload":{"resume":"not-an-id"}}"#,
+                false,
             ),
             (r#"{"type":"hand.raise","txn":"1"}"#, true),
             (

@@ -230,7 +230,10 @@ impl Room {
                 ErrorCode::InvalidState,
                 "session messages are handled before the meeting",
             ),
-            M::Join { display_name } => self.join(conn, display_name.as_deref()),
+            M::Join {
+                display_name,
+                resume,
+            } => self.join(conn, display_name.as_deref(), resume),
             M::Leave {} => self.drop_conn(conn, Some((NORMAL_CLOSURE, "left"))),
             _ if role.is_none() => {
                 self.out
@@ -348,7 +351,13 @@ impl Room {
     /// by account and subjects who have been in it (a dropped connection coming back); for
     /// everyone else the waiting room is the only way in, and without one they are refused
     /// with `meeting_locked` and close 4403.
-    fn join(&mut self, conn: ConnectionId, requested: Option<&str>) {
+    ///
+    /// `resume` names the participant a client was before its network dropped. While that
+    /// participant's connection is still in the meeting (the server has not noticed the
+    /// drop) and belongs to the same subject, the new connection replaces it: the old one
+    /// leaves (close 4409), the new one enters with the old role and without a second pass
+    /// through the waiting room, so the others see one entry for the person, not two.
+    fn join(&mut self, conn: ConnectionId, requested: Option<&str>, resume: Option<ParticipantId>) {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
@@ -377,6 +386,20 @@ impl Room {
                 },
             );
             self.drop_conn(conn, Some((close_code::FORBIDDEN, "banned")));
+            return;
+        }
+        let replaced = resume
+            .and_then(|id| self.joined_conn(id))
+            .filter(|&old| old != conn)
+            .and_then(|old| self.conns.get(&old).map(|o| (old, o)))
+            .filter(|(_, o)| o.identity.subject == c.identity.subject)
+            .and_then(|(old, o)| o.role().map(|role| (old, role)));
+        if let Some((old, role)) = replaced {
+            self.drop_conn(
+                old,
+                Some((close_code::REPLACED, "replaced by a new connection")),
+            );
+            self.enter(conn, name, role);
             return;
         }
         let role = self.role_of(&c.identity);

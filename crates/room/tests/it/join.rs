@@ -131,6 +131,7 @@ fn display_names_are_trimmed_and_checked() {
             Some("j"),
             ClientMessage::Join {
                 display_name: requested.map(str::to_owned),
+                resume: None,
             },
         );
         match shown {
@@ -167,6 +168,7 @@ fn display_names_are_trimmed_and_checked() {
                     None,
                     ClientMessage::Join {
                         display_name: Some("Valid".into()),
+                        resume: None,
                     },
                 );
                 assert!(

@@ -11,4 +11,5 @@ mod media;
 mod moderation;
 mod random;
 mod reactions;
+mod resume;
 mod support;

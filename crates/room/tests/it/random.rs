@@ -397,7 +397,10 @@ fn run(seed: u64, steps: usize) -> BTreeMap<&'static str, u64> {
             };
             // Someone connected mostly joins, so that most of the walk happens inside.
             let message = if model.open.get(&conn) == Some(&Seen::Connected) && rng.percent(70) {
-                ClientMessage::Join { display_name: None }
+                ClientMessage::Join {
+                    display_name: None,
+                    resume: None,
+                }
             } else {
                 random_message(&mut rng, target, waiting_target)
             };
@@ -446,6 +449,7 @@ fn random_message(
                 Some(String::new()),
                 Some("\u{1}".into()),
             ]),
+            resume: None,
         },
         15..=17 => M::Leave {},
         18..=29 => M::ChatSend {

@@ -196,7 +196,10 @@ pub fn guest(name: &str, invite_code: &str) -> Identity {
 }
 
 pub fn join() -> ClientMessage {
-    ClientMessage::Join { display_name: None }
+    ClientMessage::Join {
+        display_name: None,
+        resume: None,
+    }
 }
 
 /// A freshly joined participant as others see it.
