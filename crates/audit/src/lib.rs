@@ -6,6 +6,8 @@
 //!   syslog severity the SIEM export gives it.
 //! - [`entry`]: one audit entry and its canonical, versioned leaf encoding; personal
 //!   fields as salted hashes that can be erased without breaking verification.
+//! - [`compact`]: the compact range (frontier) of a log, all a writer needs to append and
+//!   compute the root without reading old leaves.
 //! - [`checkpoint`]: Ed25519-signed checkpoints in the C2SP signed-note format, and the
 //!   signing keys with validity periods that are themselves log entries.
 //! - [`log`]: [`AuditLog`], the in-memory writer, which exports a [`Bundle`].
@@ -17,12 +19,14 @@
 pub mod bundle;
 pub mod catalogue;
 pub mod checkpoint;
+pub mod compact;
 pub mod entry;
 pub mod log;
 pub mod merkle;
 
 pub use bundle::{Bundle, BundleEntry, Report, VerifyError, verify_bundle};
 pub use checkpoint::{Checkpoint, CheckpointBody, CheckpointError, KeyRecord, SigningKey};
+pub use compact::{CompactError, CompactRange};
 pub use entry::{Actor, ActorKind, Detail, Entry, EntryError, Outcome, Personal, Value};
 pub use log::{AuditLog, LogError};
 pub use merkle::{Hash, MerkleError, MerkleLog};

@@ -17,6 +17,9 @@ pub enum StoreError {
     /// database was edited by hand or is corrupt.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// An audit entry cannot be encoded (a field too long, a malformed personal value).
+    #[error("invalid audit entry: {0}")]
+    InvalidAuditEntry(#[from] plenum_audit::EntryError),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]

@@ -13,6 +13,8 @@
 //! What is stored: accounts (`users`), refresh-token families (`refresh_tokens`, only the
 //! SHA-256 of each token), `meetings`, their `invites` and `meeting_bans`, and small
 //! instance facts in `settings` (for example whether the demo data was created).
+//! The audit trail lives in `audit_*` tables (see the `audit` module); a [`Tx`] lets a
+//! change and its audit entry commit together.
 
 mod error;
 mod records;
@@ -83,6 +85,11 @@ macro_rules! execute {
         .map_err(StoreError::from_sqlx)
     };
 }
+
+mod audit;
+mod tx;
+pub use audit::{AppendedEntry, AuditHead, MAX_AUDIT_PAGE};
+pub use tx::Tx;
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, is_admin, created_at";
 const MEETING_COLUMNS: &str =

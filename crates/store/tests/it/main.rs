@@ -130,6 +130,9 @@ contract!(
     migrations_are_idempotent_and_data_survives_reopen,
 );
 
+// After `contract!` so the audit cases can use it.
+mod audit;
+
 fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
 }
