@@ -91,6 +91,9 @@ mod tx;
 pub use audit::{AppendedEntry, AuditHead, MAX_AUDIT_PAGE};
 pub use tx::Tx;
 
+mod siem;
+pub use siem::{CheckpointNoteRecord, MAX_CHECKPOINT_PAGE, SiemCursor};
+
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, is_admin, created_at";
 const MEETING_COLUMNS: &str =
     "id, owner_id, title, password_hash, waiting_room, created_at, updated_at";

@@ -132,6 +132,7 @@ contract!(
 
 // After `contract!` so the audit cases can use it.
 mod audit;
+mod siem;
 
 fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
