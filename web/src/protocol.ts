@@ -120,6 +120,15 @@ export interface MeetingTokenResponse {
 export interface ClientConfig {
   product_name: string;
   version: string;
+  /** Where the operator's logo is served (`/branding/logo`); absent without one. */
+  logo_url?: string;
+  login_text?: LocalizedText;
+}
+
+/** A text in both languages of the client. */
+export interface LocalizedText {
+  de: string;
+  en: string;
 }
 
 /** RFC 9457 problem details with a stable `code`. */

@@ -100,10 +100,24 @@ pub struct MeetingTokenResponse {
     pub meeting_id: MeetingId,
 }
 
+/// What the web client needs before anything else: the operator's branding and the version.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct ClientConfig {
     pub product_name: String,
     pub version: String,
+    /// Where the configured logo is served (`/branding/logo`); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// The operator's text for the sign-in page, in both languages; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_text: Option<LocalizedText>,
+}
+
+/// A text in both languages of the client.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct LocalizedText {
+    pub de: String,
+    pub en: String,
 }
 
 /// RFC 9457 problem details, with a stable `code`.

@@ -15,6 +15,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod branding;
+
+pub use branding::{BrandColors, BrandingConfig, LoginText, Logo, LogoKind, Rgb};
+
 /// Longest access-token lifetime we accept: a stolen access token cannot be revoked, so
 /// its life is kept short.
 pub const MAX_ACCESS_LIFETIME: Duration = Duration::from_secs(3600);
@@ -32,6 +36,8 @@ pub struct Config {
     pub tokens: TokenConfig,
     pub web: WebConfig,
     pub log: LogConfig,
+    /// Product name, logo, colours and login text for the web client.
+    pub branding: BrandingConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,7 +198,7 @@ impl Layer {
                 return Err(ConfigError {
                     origin,
                     key: section,
-                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log)".into(),
+                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding)".into(),
                 });
             };
             for (name, value) in entries {
@@ -283,7 +289,10 @@ fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
 }
 
 fn kind_of(key: &str) -> Option<Kind> {
-    KEYS.iter().find(|(k, _)| *k == key).map(|(_, kind)| *kind)
+    KEYS.iter()
+        .chain(branding::KEYS)
+        .find(|(k, _)| *k == key)
+        .map(|(_, kind)| *kind)
 }
 
 fn unknown_key(origin: &Origin, key: &str) -> ConfigError {
@@ -633,6 +642,7 @@ impl Config {
             },
             web: WebConfig { assets_dir },
             log: LogConfig { format, level },
+            branding: branding::from_values(&v)?,
         })
     }
 }

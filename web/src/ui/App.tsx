@@ -3,7 +3,8 @@
  */
 
 import { useEffect, useState } from 'preact/hooks';
-import { AuthSession } from '../api';
+import { api, AuthSession } from '../api';
+import { loadBranding, useBranding } from '../branding';
 import { getLang, setLang, t, type Lang } from '../i18n';
 import { navigate, onNavigate, parseRoute } from '../router';
 import { Home } from './Home';
@@ -19,11 +20,13 @@ export function App() {
   const [lang, setLangState] = useState<Lang>(getLang());
   const [restoring, setRestoring] = useState(true);
   const [, setAuthVersion] = useState(0);
+  const branding = useBranding();
 
   useEffect(() => onNavigate(() => setPath(location.pathname)), []);
   useEffect(() => auth.onChange(() => setAuthVersion((v) => v + 1)), []);
   useEffect(() => {
     void auth.restore().finally(() => setRestoring(false));
+    void loadBranding(api.config);
   }, []);
 
   const route = parseRoute(path);
@@ -60,7 +63,8 @@ export function App() {
       {!inMeetingRoute && (
         <header class="topbar">
           <a class="brand" href="/" onClick={link('/')}>
-            {t('app.name')}
+            {branding.logoUrl && <img class="brand-logo" src={branding.logoUrl} alt="" />}
+            <span class="brand-name">{branding.productName ?? t('app.name')}</span>
           </a>
           <div class="topbar-right">
             <UserMenu auth={auth} lang={lang} onLang={setLangState} />

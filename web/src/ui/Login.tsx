@@ -2,13 +2,15 @@
 
 import { useState } from 'preact/hooks';
 import { ApiError, type AuthSession } from '../api';
-import { t } from '../i18n';
+import { useBranding } from '../branding';
+import { getLang, t } from '../i18n';
 
 export function Login({ auth }: { auth: AuthSession }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const { loginText } = useBranding();
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -28,6 +30,7 @@ export function Login({ auth }: { auth: AuthSession }) {
   return (
     <form class="card center-card form" onSubmit={submit}>
       <h1>{t('login.title')}</h1>
+      {loginText && <p class="login-text">{loginText[getLang()]}</p>}
       <label class="field">
         <span>{t('login.username')}</span>
         <input

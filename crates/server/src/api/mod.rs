@@ -61,11 +61,8 @@ pub fn routes() -> Router<AppState> {
         .route("/config", get(client_config))
 }
 
-async fn client_config(State(_): State<AppState>) -> Json<ClientConfig> {
-    Json(ClientConfig {
-        product_name: "Plenum".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    })
+async fn client_config(State(state): State<AppState>) -> Json<ClientConfig> {
+    Json(crate::branding::client_config(&state))
 }
 
 /// Fallback for any path under `/api` that names no route.

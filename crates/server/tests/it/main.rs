@@ -8,6 +8,7 @@ mod audit_cli;
 mod auth;
 mod bad_input;
 mod binary;
+mod branding;
 mod common;
 mod config;
 mod invites;
