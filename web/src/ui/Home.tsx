@@ -2,15 +2,18 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type AuthSession } from '../api';
-import { t } from '../i18n';
+import { formatDateTime } from '../dates';
+import { getLang, t } from '../i18n';
 import { MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
 import { link } from './App';
+import { EditMeeting, StartNowButton } from './MeetingEditor';
 
 export function Home({ auth }: { auth: AuthSession }) {
   const [meetings, setMeetings] = useState<Meeting[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [invites, setInvites] = useState<Record<string, string>>({});
   const [copied, setCopied] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
 
   const load = async () => {
     try {
@@ -57,6 +60,7 @@ export function Home({ auth }: { auth: AuthSession }) {
       <section class="card">
         <h1>{t('home.title')}</h1>
         {auth.user && <p class="muted">{t('home.signedInAs', { name: auth.user.display_name })}</p>}
+        <StartNowButton auth={auth} />
         {error && (
           <p class="error" role="alert">
             {error}
@@ -70,6 +74,9 @@ export function Home({ auth }: { auth: AuthSession }) {
                 <a class="meeting-title" href={`/m/${m.id}`} onClick={link(`/m/${m.id}`)}>
                   {m.title}
                 </a>
+                <span class="muted meeting-created">
+                  {t('home.created', { date: formatDateTime(m.created_at, getLang()) })}
+                </span>
                 <span class="badges">
                   {m.has_password && <span class="badge">{t('home.hasPassword')}</span>}
                   {m.waiting_room && <span class="badge">{t('home.hasWaitingRoom')}</span>}
@@ -82,10 +89,29 @@ export function Home({ auth }: { auth: AuthSession }) {
                 <button type="button" class="btn" onClick={() => void copyInvite(m)}>
                   {copied === m.id ? t('home.copied') : t('home.copyInvite')}
                 </button>
+                <button
+                  type="button"
+                  class="btn"
+                  aria-expanded={editing === m.id}
+                  aria-label={t('home.editTitle', { title: m.title })}
+                  onClick={() => setEditing(editing === m.id ? null : m.id)}
+                >
+                  {t('home.edit')}
+                </button>
                 <button type="button" class="btn btn-ghost" onClick={() => void remove(m)}>
                   {t('home.delete')}
                 </button>
               </div>
+              {editing === m.id && (
+                <EditMeeting
+                  auth={auth}
+                  meeting={m}
+                  onDone={(saved) => {
+                    setEditing(null);
+                    if (saved) void load();
+                  }}
+                />
+              )}
               {invites[m.id] && (
                 <label class="field invite-field">
                   <span>{t('home.inviteLink')}</span>

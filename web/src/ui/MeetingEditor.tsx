@@ -1,0 +1,125 @@
+/**
+ * Home additions: "start a meeting now" (create and enter in one step) and editing a
+ * meeting's title, password and waiting room in place.
+ */
+
+import { useState } from 'preact/hooks';
+import { api, type AuthSession } from '../api';
+import { t } from '../i18n';
+import { meetingChanges } from '../meetingForm';
+import { MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
+import { navigate } from '../router';
+import { errorText } from './Home';
+import './features.css';
+
+export function StartNowButton({ auth }: { auth: AuthSession }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const name = auth.user?.display_name ?? '';
+      const meeting = await api.createMeeting(await auth.accessToken(), {
+        title: t('home.instantTitle', { name }).slice(0, MAX_TITLE_CHARS),
+        waiting_room: false,
+      });
+      navigate(`/m/${meeting.id}`);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="start-now">
+      <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void start()}>
+        {t('home.startNow')}
+      </button>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function EditMeeting({
+  auth,
+  meeting,
+  onDone,
+}: {
+  auth: AuthSession;
+  meeting: Meeting;
+  /** Called with the saved meeting, or null when cancelled. */
+  onDone: (saved: Meeting | null) => void;
+}) {
+  const [title, setTitle] = useState(meeting.title);
+  const [password, setPassword] = useState('');
+  const [removePassword, setRemovePassword] = useState(false);
+  const [waitingRoom, setWaitingRoom] = useState(meeting.waiting_room);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = `edit-${meeting.id}`;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const changes = meetingChanges(meeting, { title, password, removePassword, waitingRoom });
+    if (Object.keys(changes).length === 0) {
+      onDone(meeting);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await api.updateMeeting(await auth.accessToken(), meeting.id, changes));
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="form meeting-edit" onSubmit={submit} aria-labelledby={`${id}-heading`}>
+      <h3 id={`${id}-heading`}>{t('home.editTitle', { title: meeting.title })}</h3>
+      <label class="field">
+        <span>{t('home.meetingTitle')}</span>
+        <input required autoComplete="off" maxLength={MAX_TITLE_CHARS} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+      </label>
+      <label class="field">
+        <span>{meeting.has_password ? t('home.newPassword') : t('home.meetingPassword')}</span>
+        <input
+          type="password"
+          autoComplete="new-password"
+          maxLength={MAX_PASSWORD_CHARS}
+          value={password}
+          disabled={removePassword}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+      </label>
+      {meeting.has_password && (
+        <label class="check">
+          <input type="checkbox" checked={removePassword} onChange={(e) => setRemovePassword(e.currentTarget.checked)} />
+          <span>{t('home.removePassword')}</span>
+        </label>
+      )}
+      <label class="check">
+        <input type="checkbox" checked={waitingRoom} onChange={(e) => setWaitingRoom(e.currentTarget.checked)} />
+        <span>{t('home.waitingRoom')}</span>
+      </label>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="form-actions">
+        <button type="submit" class="btn btn-primary" disabled={busy}>
+          {t('home.save')}
+        </button>
+        <button type="button" class="btn" onClick={() => onDone(null)}>
+          {t('home.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+// (w) Home: "start a meeting now" creates a meeting and enters it in one step; editing a
+// meeting changes title, password and waiting room (checked over REST); creation dates are
+// written the German way in German.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { adminToken, enterFromLobby, rest, scenario, selfId, waitFor } from './harness.mjs';
+
+async function signIn(browser, server, lang) {
+  await browser.goto(`${server.url}/?lang=${lang}`);
+  const labels = lang === 'de' ? ['Benutzername', 'Passwort', 'Anmelden'] : ['Username', 'Password', 'Sign in'];
+  await browser.fillField(labels[0], server.adminUser);
+  await browser.fillField(labels[1], server.adminPassword);
+  await browser.clickButton(labels[2]);
+}
+
+test('start now, edit a meeting, localised dates', { timeout: 180_000 }, () =>
+  scenario(async ({ server, chromium }) => {
+    const token = await adminToken(server);
+    const me = (await rest(server, 'GET', '/me', { token })).json;
+    const browser = await chromium('owner');
+    await signIn(browser, server, 'en');
+    await browser.page.getByRole('button', { name: 'Start a meeting now', exact: true }).click();
+    const meetingId = await waitFor(() => browser.evaluate(() => location.pathname.match(/^\/m\/([0-9a-f-]{36})$/)?.[1] ?? null), {
+      message: 'to land on the new meeting',
+    });
+    await enterFromLobby(browser, 'Join');
+    await waitFor(() => selfId(browser), { timeout: 30_000, message: 'to be in the meeting' });
+    const title = await browser.evaluate(() => document.querySelector('.meeting-title-text')?.textContent);
+    assert.equal(title, `Meeting of ${me.display_name}`);
+    await browser.page.getByRole('button', { name: 'Leave', exact: true }).click();
+
+    // Home in German: the meeting with its creation date, then edit it.
+    const de = await chromium('owner de');
+    await signIn(de, server, 'de');
+    const created = await waitFor(() => de.evaluate(() => document.querySelector('.meeting-created')?.textContent ?? null), {
+      message: 'the meeting list',
+    });
+    assert.match(created, /^Angelegt am \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
+    await de.page.getByRole('button', { name: `„Meeting of ${me.display_name}“ bearbeiten`, exact: true }).click();
+    const form = de.page.locator('form.meeting-edit');
+    await form.getByLabel('Titel', { exact: true }).fill('Umbenannt');
+    await form.getByLabel('Passwort (optional)', { exact: true }).fill('geheim-123');
+    await form.getByLabel('Warteraum', { exact: true }).check();
+    await form.getByRole('button', { name: 'Speichern', exact: true }).click();
+    await waitFor(async () => (await de.evaluate(() => [...document.querySelectorAll('.meeting-title')].map((e) => e.textContent))).includes('Umbenannt'), {
+      message: 'the list to show the new title',
+    });
+    assert.ok(await de.page.getByText('Passwortgeschützt', { exact: true }).isVisible());
+    const saved = (await rest(server, 'GET', `/meetings/${meetingId}`, { token })).json;
+    assert.equal(saved.title, 'Umbenannt');
+    assert.equal(saved.has_password, true);
+    assert.equal(saved.waiting_room, true);
+
+    // Remove the password again.
+    await de.page.getByRole('button', { name: '„Umbenannt“ bearbeiten', exact: true }).click();
+    await form.getByLabel('Passwort entfernen', { exact: true }).check();
+    await form.getByRole('button', { name: 'Speichern', exact: true }).click();
+    await waitFor(async () => (await rest(server, 'GET', `/meetings/${meetingId}`, { token })).json.has_password === false, {
+      message: 'the password to be removed',
+    });
+  }),
+);
