@@ -12,6 +12,7 @@ contract!(
     appends_match_the_reference_log_and_read_back,
     concurrent_writers_on_two_pools_never_share_a_seq,
     a_rolled_back_transaction_leaves_no_entry,
+    updates_and_deletes_are_refused_through_plenums_connection,
 );
 
 /// An entry as the server would build it; `seq` and `time_ms` are assigned by the store.
@@ -151,5 +152,64 @@ pub(crate) async fn raw_strings(s: &TestStore, sql: &str) -> Vec<String> {
         let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
         pool.close().await;
         rows
+    }
+}
+
+async fn updates_and_deletes_are_refused_through_plenums_connection(s: &TestStore) {
+    for n in 0..3 {
+        s.append_audit(sample(n, 100)).await.unwrap();
+    }
+    let refused = [
+        "UPDATE audit_entries SET action = 'auth.logout' WHERE seq = 1",
+        "UPDATE audit_entries SET time_ms = time_ms + 1",
+        "DELETE FROM audit_entries WHERE seq = 2",
+        "DELETE FROM audit_entries",
+        "UPDATE audit_personal SET value = 'someone else'",
+        "UPDATE audit_head SET size = 1",
+        "UPDATE audit_head SET first_seq = 1",
+        "DELETE FROM audit_head",
+    ];
+    for sql in refused {
+        let error = raw_execute(s, sql).await.expect_err(sql);
+        assert!(
+            error.contains("append-only")
+                || error.contains("only moves forward")
+                || error.contains("cannot be"),
+            "{sql}: {error}"
+        );
+    }
+    if !s.url.starts_with("sqlite:") {
+        raw_execute(s, "TRUNCATE audit_entries")
+            .await
+            .expect_err("TRUNCATE");
+    }
+    // Erasing a personal value is allowed, and only that.
+    raw_execute(
+        s,
+        "DELETE FROM audit_personal WHERE seq = 0 AND field = 'source'",
+    )
+    .await
+    .unwrap();
+    let entries = s.audit_entries(0, 10).await.unwrap();
+    assert_eq!(entries.len(), 3);
+    let source = entries[0].entry.source.as_ref().unwrap();
+    assert!(matches!(source, Value::Personal(p) if p.value.is_none() && p.salt.is_none()));
+    assert_eq!(entries[0].entry.leaf_hash().unwrap(), entries[0].leaf_hash);
+    assert_eq!(s.audit_head().await.unwrap().size, 3);
+}
+
+/// Runs one statement through a separate connection with the store's own credentials;
+/// the database's error message on failure.
+pub(crate) async fn raw_execute(s: &TestStore, sql: &str) -> Result<u64, String> {
+    if s.url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&s.url).await.unwrap();
+        let done = sqlx::query(sql).execute(&pool).await;
+        pool.close().await;
+        done.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+    } else {
+        let pool = sqlx::PgPool::connect(&s.url).await.unwrap();
+        let done = sqlx::query(sql).execute(&pool).await;
+        pool.close().await;
+        done.map(|r| r.rows_affected()).map_err(|e| e.to_string())
     }
 }
