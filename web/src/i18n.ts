@@ -144,6 +144,7 @@ export const en = {
   'devices.title': 'Camera, microphone and speaker',
   'devices.close': 'Close',
   'devices.switchFailed': 'Switching the device failed: {detail}',
+  'meeting.reconnecting': 'Connection lost — reconnecting…',
 
   'chat.title': 'Chat',
   'chat.to': 'Send to',
@@ -336,6 +337,7 @@ export const de: Dictionary = {
   'devices.title': 'Kamera, Mikrofon und Lautsprecher',
   'devices.close': 'Schließen',
   'devices.switchFailed': 'Gerätewechsel fehlgeschlagen: {detail}',
+  'meeting.reconnecting': 'Verbindung unterbrochen – neuer Verbindungsversuch…',
 
   'chat.title': 'Chat',
   'chat.to': 'Senden an',

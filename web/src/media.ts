@@ -14,6 +14,7 @@
  */
 
 import type { ParticipantId, PublishedTrack, SubscribedTrack, TrackSource } from './protocol';
+import { ICE_DISCONNECTED_GRACE_MS } from './reconnect';
 
 /** Simulcast layers of the camera: the SFU picks one per viewer from the tile size. */
 export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
@@ -76,6 +77,13 @@ export class MediaSession {
   onScreenEnded: () => void = () => {};
   /** Failures that the user should hear about (device or negotiation errors). */
   onError: (error: unknown) => void = () => {};
+  /**
+   * The media path is gone: ICE failed, or stayed disconnected longer than
+   * {@link ICE_DISCONNECTED_GRACE_MS}. Called at most once per session.
+   */
+  onConnectionLost: () => void = () => {};
+  private iceGraceTimer: ReturnType<typeof setTimeout> | null = null;
+  private lostReported = false;
 
   constructor(private readonly signaling: MediaSignaling) {}
 
@@ -186,7 +194,35 @@ export class MediaSession {
     if (this.publishPc || this.closed) return;
     this.subscribePc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.publishPc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    for (const pc of [this.subscribePc, this.publishPc]) {
+      pc.addEventListener('iceconnectionstatechange', () => this.watchIce());
+    }
     this.exposeForTests();
+  }
+
+  /** Uses tracks captured earlier (kept over a reconnection) instead of capturing anew. */
+  useLocalStream(stream: MediaStream): void {
+    this.localStream = stream;
+    this.onChange();
+  }
+
+  private watchIce(): void {
+    if (this.closed || this.lostReported) return;
+    const states = [this.publishPc, this.subscribePc].map((pc) => pc?.iceConnectionState);
+    if (states.includes('failed')) {
+      this.reportLost();
+    } else if (states.includes('disconnected')) {
+      this.iceGraceTimer ??= setTimeout(() => this.reportLost(), ICE_DISCONNECTED_GRACE_MS);
+    } else if (this.iceGraceTimer) {
+      clearTimeout(this.iceGraceTimer);
+      this.iceGraceTimer = null;
+    }
+  }
+
+  private reportLost(): void {
+    if (this.closed || this.lostReported) return;
+    this.lostReported = true;
+    this.onConnectionLost();
   }
 
   /** Adds the local tracks to the publish connection and sends the first publish offer. */
@@ -287,10 +323,15 @@ export class MediaSession {
     await this.renegotiate();
   }
 
-  /** Stops every local track and closes both connections. */
-  close(): void {
+  /**
+   * Closes both connections and stops the screen share; the camera and microphone too,
+   * unless `keepLocalTracks` (a reconnection hands them to the next session).
+   */
+  close(keepLocalTracks = false): void {
     this.closed = true;
-    for (const t of this.localStream?.getTracks() ?? []) t.stop();
+    if (this.iceGraceTimer) clearTimeout(this.iceGraceTimer);
+    this.iceGraceTimer = null;
+    if (!keepLocalTracks) for (const t of this.localStream?.getTracks() ?? []) t.stop();
     for (const t of this.screenStream?.getTracks() ?? []) t.stop();
     this.publishPc?.close();
     this.subscribePc?.close();

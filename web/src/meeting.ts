@@ -24,6 +24,12 @@ import type {
 import { initialRoom, reduceRoom, selfOf, type RoomEvent, type RoomView } from './roomState';
 import { SignalingClient, SignalingError, signalingUrl, type SocketFactory } from './signaling';
 import { refreshDelayMs } from './tokens';
+import {
+  backoffDelay,
+  RECONNECT_GIVE_UP_MS,
+  RECONNECT_OPEN_TIMEOUT_MS,
+  shouldReconnect,
+} from './reconnect';
 
 /** Where meeting tokens come from: `join-token` for users, `guest-token` for guests. */
 export interface MeetingTokenSource {
@@ -63,6 +69,8 @@ export interface MeetingSnapshot {
   /** Remote tracks by `${participantId}:${source}`. */
   remote: Map<string, RemoteTrack>;
   devices: DeviceSelection;
+  /** `reconnecting` while the connection is lost and the client tries to get back in. */
+  connection: 'connected' | 'reconnecting';
   notices: Notice[];
 }
 
@@ -72,7 +80,16 @@ const NOTICE_MS = 6_000;
 
 export class MeetingController {
   private signaling: SignalingClient | null = null;
-  private readonly media: MediaSession;
+  private media: MediaSession;
+  /** While reconnecting: the participant id to resume, and when the connection was lost. */
+  private lost: { resume: ParticipantId | null; at: number; attempt: number } | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The socket of the lost connection, until the new one has taken its place. */
+  private staleSignaling: SignalingClient | null = null;
+  /** Camera and microphone kept over a reconnection, for the next media session. */
+  private keptStream: MediaStream | null = null;
+  private readonly onOffline = () => this.connectionLost();
+  private readonly onOnline = () => this.retryNow();
   private snapshot: MeetingSnapshot;
   private readonly listeners = new Set<() => void>();
   private token: MeetingTokenResponse | null = null;
@@ -91,17 +108,7 @@ export class MeetingController {
     readonly choice: MediaChoice = DEFAULT_CHOICE,
     private readonly socketFactory: SocketFactory = (url) => new WebSocket(url),
   ) {
-    this.media = new MediaSession({
-      publishOffer: async (sdp, tracks) => {
-        const answer = await this.requireSignaling().request('media.publish_offer', { sdp, tracks });
-        if (answer?.type !== 'media.publish_answer') throw new Error('unexpected answer to publish offer');
-        return answer.payload.sdp;
-      },
-      subscribeAnswer: (sdp) => this.notify('media.subscribe_answer', { sdp }),
-    });
-    this.media.onChange = () => this.refreshMedia();
-    this.media.onScreenEnded = () => void this.setScreen(false);
-    this.media.onError = (e) => this.notice('error.generic', { code: describe(e) });
+    this.media = this.createMedia();
     this.snapshot = {
       room: initialRoom,
       local: { mic: false, camera: false, screen: false, hasMic: false, hasCamera: false },
@@ -109,8 +116,25 @@ export class MeetingController {
       screenStream: null,
       remote: new Map(),
       devices: { cameraId: choice.cameraId, micId: choice.micId, speakerId: choice.speakerId },
+      connection: 'connected',
       notices: [],
     };
+  }
+
+  private createMedia(): MediaSession {
+    const media = new MediaSession({
+      publishOffer: async (sdp, tracks) => {
+        const answer = await this.requireSignaling().request('media.publish_offer', { sdp, tracks });
+        if (answer?.type !== 'media.publish_answer') throw new Error('unexpected answer to publish offer');
+        return answer.payload.sdp;
+      },
+      subscribeAnswer: (sdp) => this.notify('media.subscribe_answer', { sdp }),
+    });
+    media.onChange = () => this.refreshMedia();
+    media.onScreenEnded = () => void this.setScreen(false);
+    media.onError = (e) => this.notice('error.generic', { code: describe(e) });
+    media.onConnectionLost = () => this.connectionLost();
+    return media;
   }
 
   subscribe(listener: () => void): () => void {
@@ -126,10 +150,9 @@ export class MeetingController {
   async start(): Promise<void> {
     try {
       this.token = await this.tokens.initial();
-      const client = new SignalingClient(signalingUrl(location), this.socketFactory);
-      this.signaling = client;
-      client.onMessage = (m) => this.handle(m);
-      client.onClose = (code) => this.handleClose(code);
+      window.addEventListener('offline', this.onOffline);
+      window.addEventListener('online', this.onOnline);
+      const client = this.connect();
       await client.opened;
       await client.request('session.auth', { token: this.token.access_token });
       this.scheduleRefresh(this.token.expires_at);
@@ -340,15 +363,153 @@ export class MeetingController {
     if (this.snapshot.room.phase === 'closed') this.teardown();
   }
 
+  private connect(): SignalingClient {
+    const client = new SignalingClient(signalingUrl(location), this.socketFactory);
+    this.signaling = client;
+    client.onMessage = (m) => this.handle(m);
+    client.onClose = (code) => this.handleClose(code);
+    return client;
+  }
+
   private handleClose(code: number): void {
+    // While reconnecting, a failed attempt is handled where it was made.
+    if (this.lost) return;
+    const { phase } = this.snapshot.room;
+    if ((phase === 'joined' || phase === 'waiting') && shouldReconnect(code)) {
+      this.connectionLost();
+      return;
+    }
     this.apply({ type: 'local.closed', code });
     this.teardown();
+  }
+
+  // ------------------------------------------------------------------ reconnection
+
+  /**
+   * The network dropped (socket closed abnormally, ICE failed, or the browser went
+   * offline): keep the meeting on screen with a banner, drop the dead socket and peer
+   * connections (keeping the camera and microphone), and start trying to get back in.
+   */
+  private connectionLost(): void {
+    const { phase, selfId } = this.snapshot.room;
+    if (this.lost || this.disposed || (phase !== 'joined' && phase !== 'waiting')) return;
+    this.lost = { resume: phase === 'joined' ? selfId : null, at: Date.now(), attempt: 0 };
+    this.dropConnection();
+    this.update({ connection: 'reconnecting' });
+    this.scheduleReconnect();
+  }
+
+  /**
+   * Forgets the socket and the media connections; camera and microphone stay captured. A
+   * socket that still looks open is left open until the new connection is in: closing it
+   * first would make the server drop this participant before the new connection can take
+   * its place (and send it back to the waiting room).
+   */
+  private dropConnection(): void {
+    const old = this.signaling;
+    if (old) {
+      old.onClose = () => {};
+      old.onMessage = () => {};
+      this.staleSignaling?.close();
+      this.staleSignaling = old;
+    }
+    this.signaling = null;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.refreshTimer = null;
+    this.viewTimer = null;
+    this.keptStream = this.media.localStream ?? this.keptStream;
+    this.media.close(true);
+    this.media = this.createMedia();
+    this.mediaStarted = false;
+    this.sentView = null;
+    this.setLocal({ screen: false });
+    this.refreshMedia();
+  }
+
+  private scheduleReconnect(): void {
+    const lost = this.lost;
+    if (!lost) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), backoffDelay(lost.attempt));
+  }
+
+  /** The browser is back online: try at once instead of waiting out the backoff. */
+  private retryNow(): void {
+    if (!this.lost || this.signaling) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    void this.reconnect();
+  }
+
+  /** One attempt: new socket, fresh token, `room.join` resuming the old participant. */
+  private async reconnect(): Promise<void> {
+    const lost = this.lost;
+    if (!lost || this.disposed || this.signaling) return;
+    this.reconnectTimer = null;
+    const client = this.connect();
+    try {
+      await withTimeout(client.opened, RECONNECT_OPEN_TIMEOUT_MS);
+      this.token = await this.freshToken();
+      await client.request('session.auth', { token: this.token.access_token });
+      this.scheduleRefresh(this.token.expires_at);
+      const join: ClientMessages['room.join'] = this.displayName ? { display_name: this.displayName } : {};
+      if (lost.resume) join.resume = lost.resume;
+      // The answer (join_success or waiting) went through `handle` already.
+      await client.request('room.join', join);
+      // The server has replaced the old connection (or dropped it long ago).
+      this.staleSignaling?.close();
+      this.staleSignaling = null;
+      this.lost = null;
+      this.update({ connection: 'connected' });
+    } catch (e) {
+      client.onClose = () => {};
+      client.onMessage = () => {};
+      client.close();
+      if (this.signaling === client) this.signaling = null;
+      const refused = e instanceof SignalingError && !['closed', 'timeout'].includes(e.code);
+      if (refused || Date.now() - lost.at > RECONNECT_GIVE_UP_MS) {
+        this.lost = null;
+        this.update({ connection: 'connected' });
+        this.apply({ type: 'local.closed', code: refused && e.code === 'forbidden' ? 4403 : 1006 });
+        this.teardown();
+        return;
+      }
+      lost.attempt += 1;
+      this.scheduleReconnect();
+    }
+  }
+
+  /** A token for the new connection: renewed if possible, else the current one while valid. */
+  private async freshToken(): Promise<MeetingTokenResponse> {
+    const current = this.token;
+    if (!current) return this.tokens.initial();
+    try {
+      return await this.tokens.refresh(current.access_token);
+    } catch (e) {
+      if (Date.parse(current.expires_at) - Date.now() > 5_000) return current;
+      throw e;
+    }
   }
 
   private async startMedia(): Promise<void> {
     if (this.mediaStarted) return;
     this.mediaStarted = true;
     this.media.open();
+    const kept = this.keptStream;
+    this.keptStream = null;
+    if (kept) {
+      // Back after a reconnection: publish the same camera and microphone, as they were.
+      this.media.useLocalStream(kept);
+      const muted = selfOf(this.snapshot.room)?.muted_by_moderator ?? false;
+      const mic = this.snapshot.local.mic && !muted;
+      this.media.setMicEnabled(mic);
+      this.media.setCameraEnabled(this.snapshot.local.camera);
+      this.setLocal({ mic });
+      await this.sendMediaState().catch(() => {});
+      await this.media.publish().catch((e: unknown) => this.notice('error.generic', { code: describe(e) }));
+      return;
+    }
     const { choice } = this;
     let result = await this.media.acquire(
       choice.mic && audioConstraints(choice.micId),
@@ -497,11 +658,37 @@ export class MeetingController {
   private teardown(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     if (this.viewTimer) clearTimeout(this.viewTimer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.refreshTimer = null;
     this.viewTimer = null;
+    this.reconnectTimer = null;
+    this.lost = null;
+    window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('online', this.onOnline);
+    for (const t of this.keptStream?.getTracks() ?? []) t.stop();
+    this.keptStream = null;
     this.media.close();
     this.signaling?.close();
+    this.staleSignaling?.close();
+    this.staleSignaling = null;
   }
+}
+
+/** Rejects with a `timeout` SignalingError when `promise` takes longer than `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new SignalingError('timeout', 'no connection')), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }
 
 function describe(e: unknown): string {

@@ -28,6 +28,8 @@ export const CloseCode = {
   Forbidden: 4403,
   MeetingGone: 4404,
   AuthTimeout: 4408,
+  /** This participant came back on a newer connection (`room.join` with `resume`). */
+  Replaced: 4409,
   InternalError: 4500,
 } as const;
 
@@ -248,7 +250,7 @@ export type ErrorCode =
 export interface ClientMessages {
   'session.auth': { token: string };
   'session.refresh': { token: string };
-  'room.join': { display_name?: string };
+  'room.join': { display_name?: string; resume?: ParticipantId };
   'room.leave': Record<string, never>;
   'chat.send': { text: string; to?: ParticipantId };
   'reaction.send': { emoji: Reaction };

@@ -11,6 +11,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { t } from '../i18n';
 import { arrange, buildTiles, gridCell, pageSizeFor, type MeasuredTile, type TileSpec, type VideoSource, type ViewMode } from '../layout';
 import { loadPageSizeLimit, loadViewMode, saveViewMode } from '../layoutPrefs';
+import { ConnectionBanner } from './ConnectionBanner';
 import { DeviceSettings } from './DeviceSettings';
 import { Pagination, ViewToggle } from './Pagination';
 import type { MeetingController, MeetingSnapshot } from '../meeting';
@@ -171,6 +172,7 @@ export function MeetingView({ controller, snapshot }: Props) {
         <LanguageSelect lang={getLang()} onChange={setLangVersion} />
       </header>
 
+      <ConnectionBanner connection={snapshot.connection} />
       {self?.muted_by_moderator && (
         <div class="banner-inline" role="status">
           {t('meeting.mutedByModerator')}

@@ -6,9 +6,9 @@
 // fixed waits are measurement windows (e.g. "packets received over 2 s"), which are what is
 // being measured.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -109,7 +109,7 @@ export async function waitFor(check, { timeout = 20_000, interval = 200, message
  *   Admin login:   admin / <password>
  *   Guest invite:  http://127.0.0.1:8080/j/<code>
  */
-export async function startServer({ env = {}, args = [], mediaIp = '127.0.0.1' } = {}) {
+export async function startServer({ env = {}, args = [], mediaIp = '127.0.0.1', httpIp = '127.0.0.1' } = {}) {
   const bin = serverBinary();
   if (!existsSync(bin)) throw new Error(`server binary ${bin} not found: run cargo build -p plenum-server`);
   const dataDir = mkdtempSync(join(tmpdir(), 'plenum-e2e-'));
@@ -117,7 +117,7 @@ export async function startServer({ env = {}, args = [], mediaIp = '127.0.0.1' }
   const mediaPort = await freeUdpPort(mediaIp);
   const child = spawn(
     bin,
-    ['serve', '--data-dir', dataDir, '--http-bind', `127.0.0.1:${httpPort}`, '--media-bind', `${mediaIp}:${mediaPort}`, ...args],
+    ['serve', '--data-dir', dataDir, '--http-bind', `${httpIp}:${httpPort}`, '--media-bind', `${mediaIp}:${mediaPort}`, ...args],
     {
       cwd: REPO_DIR,
       detached: true,
@@ -255,15 +255,20 @@ export class Browser {
     this.consoleLog = [];
   }
 
-  static async chromium(label, { viewport = { width: 1280, height: 800 }, deviceScaleFactor = 1, args = CHROMIUM_ARGS } = {}) {
+  static async chromium(
+    label,
+    { viewport = { width: 1280, height: 800 }, deviceScaleFactor = 1, args = CHROMIUM_ARGS, executablePath = CHROMIUM, isMobile, hasTouch } = {},
+  ) {
     const { chromium } = await import('playwright-core');
     const profile = mkdtempSync(join(tmpdir(), 'plenum-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       args,
       viewport,
       deviceScaleFactor,
+      ...(isMobile === undefined ? {} : { isMobile }),
+      ...(hasTouch === undefined ? {} : { hasTouch }),
       // Playwright's default --mute-audio would not matter for stats, but keep audio real.
       ignoreDefaultArgs: ['--mute-audio'],
     });
@@ -632,4 +637,57 @@ export async function decodingNow(browser, { source = 'camera', ms = 1500 } = {}
     .filter((s) => s.framesDecoded > (find(before, s.participant_id, source)?.framesDecoded ?? 0))
     .map((s) => s.participant_id)
     .sort();
+}
+
+// ------------------------------------------------------------------ network cuts
+
+/**
+ * A network namespace of its own for one browser, joined to the test's namespace by a veth
+ * pair, so that the test can really cut that browser's network (WebSocket and media alike)
+ * and restore it. Start the server on `hostIp` (and its media there) so both sides reach
+ * it; launch the browser with `executablePath: net.chromium` (a wrapper that enters the
+ * namespace). Needs root inside run.mjs's private namespace; returns null elsewhere.
+ */
+export async function isolatedNetwork() {
+  if (process.getuid?.() !== 0 || !NETNS_IP) return null;
+  const sh = (cmd) => {
+    const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+  };
+  // The holder process owns the new namespace; it lives until stop().
+  const holder = spawn('unshare', ['-n', 'sleep', 'infinity'], { stdio: 'ignore', detached: true });
+  const ownNs = readlinkSync('/proc/self/ns/net');
+  await waitFor(() => readlinkSync(`/proc/${holder.pid}/ns/net`) !== ownNs, { timeout: 5000, interval: 20, message: 'the browser namespace' });
+  const pid = holder.pid;
+  const inside = (cmd) => sh(`nsenter -t ${pid} -n sh -c '${cmd}'`);
+  const dir = mkdtempSync(join(tmpdir(), 'plenum-netns-'));
+  const wrapper = join(dir, 'chromium');
+  try {
+    sh(`ip link add plh0 type veth peer name plc0 netns ${pid}`);
+    sh('ip addr add 10.215.0.1/24 dev plh0 && ip link set plh0 up');
+    inside('ip link set lo up && ip addr add 10.215.0.2/24 dev plc0 && ip link set plc0 up && ip route add default via 10.215.0.1');
+    writeFileSync(wrapper, `#!/bin/sh\nexec nsenter -t ${pid} -n ${CHROMIUM} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+  } catch (e) {
+    process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    hostIp: '10.215.0.1',
+    chromium: wrapper,
+    /** The browser's link goes down: nothing in or out, as when a laptop loses its Wi-Fi. */
+    down: () => inside('ip link set plc0 down'),
+    /** And up again (the default route went with the link). */
+    up: () => inside('ip link set plc0 up && ip route replace default via 10.215.0.1'),
+    stop() {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      spawnSync('ip', ['link', 'del', 'plh0']);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
