@@ -12,6 +12,7 @@ import { audioConstraints, DEFAULT_CHOICE, saveChoice, videoConstraints, type Me
 import type { MessageKey } from './i18n';
 import { sameView, viewTiles, type MeasuredTile } from './layout';
 import { MediaSession, type RemoteTrack } from './media';
+import { eventNotices } from './notifications';
 import type {
   ClientMessages,
   ClientMessageType,
@@ -99,6 +100,7 @@ export class MeetingController {
   private sentView: ViewedTile[] | null = null;
   private mediaStarted = false;
   private nextNoticeId = 1;
+  private chatVisible = false;
   private disposed = false;
 
   constructor(
@@ -320,6 +322,11 @@ export class MeetingController {
     return this.media.statsOf(track);
   }
 
+  /** The UI says whether the chat is on screen (then chat messages need no notice). */
+  setChatVisible(visible: boolean): void {
+    this.chatVisible = visible;
+  }
+
   dismissNotice(id: number): void {
     this.update({ notices: this.snapshot.notices.filter((n) => n.id !== id) });
   }
@@ -338,6 +345,11 @@ export class MeetingController {
   private handle(message: ServerMessage): void {
     const before = this.snapshot.room;
     this.apply(message);
+    for (const n of eventNotices(before, this.snapshot.room, message)) {
+      // An open chat shows (and its log announces) new messages itself.
+      if (n.key.startsWith('notify.chat') && this.chatVisible) continue;
+      this.notice(n.key, n.params);
+    }
     switch (message.type) {
       case 'room.join_success':
         void this.startMedia();

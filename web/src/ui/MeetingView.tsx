@@ -13,6 +13,8 @@ import { arrange, buildTiles, gridCell, pageSizeFor, type MeasuredTile, type Til
 import { loadPageSizeLimit, loadViewMode, saveViewMode } from '../layoutPrefs';
 import { ConnectionBanner } from './ConnectionBanner';
 import { DeviceSettings } from './DeviceSettings';
+import { Shortcuts } from './Shortcuts';
+import { unreadCount } from '../notifications';
 import { Pagination, ViewToggle } from './Pagination';
 import type { MeetingController, MeetingSnapshot } from '../meeting';
 import type { ShownReaction } from '../roomState';
@@ -55,6 +57,13 @@ export function MeetingView({ controller, snapshot }: Props) {
   // On narrow screens the videos come first; the panels open from the control bar.
   const [wide] = useState(() => window.matchMedia('(min-width: 901px)').matches);
   const [showChat, setShowChat] = useState(wide);
+  const [seenChatId, setSeenChatId] = useState<number | null>(null);
+  const lastChatId = room.chat.at(-1)?.id ?? null;
+  useEffect(() => {
+    controller.setChatVisible(showChat);
+    if (showChat) setSeenChatId(lastChatId);
+  }, [controller, showChat, lastChatId]);
+  const unread = showChat ? 0 : unreadCount(room.chat, room.selfId, seenChatId);
   const [showPeople, setShowPeople] = useState(wide);
   const [, setLangVersion] = useState<Lang>(getLang());
   const rootRef = useRef<HTMLDivElement>(null);
@@ -256,6 +265,13 @@ export function MeetingView({ controller, snapshot }: Props) {
         <ReactionPicker onReact={(emoji) => controller.react(emoji)} />
         <span class="ctl-sep" />
         <ViewToggle mode={mode} onChange={changeMode} />
+        <Shortcuts
+          onAction={(action) => {
+            if (action === 'mic' && local.hasMic) void controller.setMic(!local.mic);
+            if (action === 'camera' && local.hasCamera) void controller.setCamera(!local.camera);
+            if (action === 'hand') controller.setHand(!(self?.hand_raised ?? false));
+          }}
+        />
         <DeviceSettings controller={controller} snapshot={snapshot} />
         <button
           type="button"
@@ -273,9 +289,16 @@ export function MeetingView({ controller, snapshot }: Props) {
           aria-label={t('controls.chat')}
           title={t('controls.chat')}
           aria-pressed={showChat}
+          aria-describedby={unread > 0 ? 'chat-unread' : undefined}
           onClick={() => setShowChat(!showChat)}
         >
           <ChatIcon />
+          {unread > 0 && (
+            <span class="ctl-badge" id="chat-unread" data-unread={unread}>
+              <span aria-hidden="true">{unread > 99 ? '99+' : unread}</span>
+              <span class="visually-hidden">{t('controls.chatUnread', { count: unread })}</span>
+            </span>
+          )}
         </button>
         <span class="ctl-sep" />
         <button
