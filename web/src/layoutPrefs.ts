@@ -17,8 +17,14 @@ function read(key: string): string | null {
   }
 }
 
+/**
+ * The remembered view; without one, phones (a narrow window) start in speaker view, where
+ * the person talking fills the small screen, and everything else in the grid.
+ */
 export function loadViewMode(): ViewMode {
-  return read(VIEW_KEY) === 'speaker' ? 'speaker' : 'grid';
+  const stored = read(VIEW_KEY);
+  if (stored === 'speaker' || stored === 'grid') return stored;
+  return window.matchMedia('(max-width: 600px)').matches ? 'speaker' : 'grid';
 }
 
 export function saveViewMode(mode: ViewMode): void {
