@@ -5,8 +5,8 @@
 //! socket; [`serve`] runs it (and everything else) until SIGINT/SIGTERM.
 
 pub mod api;
+pub mod audit;
 pub mod audit_cli;
-pub mod branding;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -37,7 +37,6 @@ pub fn app(state: AppState) -> Router {
     let web_client = web::WebClient::new(&state.config.web.assets_dir);
     let mut router = Router::new()
         .nest("/api/v1", api)
-        .merge(branding::routes())
         .fallback(move |request| {
             let web_client = web_client.clone();
             async move { web_client.handle(request).await }
@@ -51,5 +50,8 @@ pub fn app(state: AppState) -> Router {
     for layer in web::security_headers() {
         router = router.layer(layer);
     }
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    router
+        .layer(axum::middleware::from_fn(audit::request_id::assign))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }

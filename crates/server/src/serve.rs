@@ -92,6 +92,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     let demo = demo::ensure(&store, OffsetDateTime::now_utc()).await?;
     let state = build_state(config, store).await?;
     tokio::spawn(housekeeping(state.clone()));
+    crate::siem_task::start(&state)?;
 
     tracing::info!(http = %local, public_url = %state.config.http.public_url, "listening");
     let banner = demo::banner(&state.config.http.public_url, &demo);
@@ -111,7 +112,9 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
             shutdown.trigger();
         }
     });
-    let server = axum::serve(listener, app(state.clone())).with_graceful_shutdown({
+    // With the peer address, so audit entries can name the source of each request.
+    let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown({
         let shutdown = shutdown.clone();
         async move { shutdown.wait().await }
     });
