@@ -44,6 +44,9 @@ pub trait EntrySource: Send + Sync + 'static {
 
     /// Number of entries in the log (the seq the next entry will get).
     fn log_size(&self) -> impl Future<Output = Result<u64, SourceError>> + Send;
+
+    /// Seq of the oldest entry still stored (retention removes sealed prefixes).
+    fn first_seq(&self) -> impl Future<Output = Result<u64, SourceError>> + Send;
 }
 
 /// Persistence of each target's cursor.
@@ -186,6 +189,7 @@ impl<S: EntrySource, C: CursorStore> Exporter<S, C> {
             .entries(cursor.next_seq, limit)
             .await
             .map_err(ExportError::Source)?;
+        let cursor = self.skip_removed(cursor, &entries).await?;
         for (expected, entry) in (cursor.next_seq..).zip(&entries) {
             if entry.seq != expected {
                 return Err(ExportError::Gap {
@@ -223,6 +227,33 @@ impl<S: EntrySource, C: CursorStore> Exporter<S, C> {
             add_checkpoints_up_to(entry.seq + 1, &mut messages);
         }
         Ok((messages, next))
+    }
+
+    /// A cursor behind the oldest stored entry (the retention job removed entries this
+    /// target never confirmed — it was down longer than the retention period, or is new)
+    /// moves to that entry, loudly: those entries cannot be sent any more. Any other
+    /// jump in seq is left for the gap check to refuse.
+    async fn skip_removed(&self, cursor: Cursor, entries: &[Entry]) -> Result<Cursor, ExportError> {
+        let Some(first) = entries.first() else {
+            return Ok(cursor);
+        };
+        if first.seq <= cursor.next_seq {
+            return Ok(cursor);
+        }
+        let oldest = self.source.first_seq().await.map_err(ExportError::Source)?;
+        if oldest != first.seq {
+            return Ok(cursor);
+        }
+        tracing::warn!(
+            target_name = %self.name,
+            from_seq = cursor.next_seq,
+            to_seq = oldest,
+            "audit entries were removed by retention before this target received them; continuing with the oldest stored entry"
+        );
+        Ok(Cursor {
+            next_seq: oldest,
+            ..cursor
+        })
     }
 
     /// Runs rounds until `shutdown` completes: immediately again while there is a

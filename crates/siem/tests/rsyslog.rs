@@ -275,6 +275,10 @@ impl EntrySource for SharedLog {
     async fn log_size(&self) -> Result<u64, SourceError> {
         Ok(self.0.lock().expect("lock").log.next_seq())
     }
+
+    async fn first_seq(&self) -> Result<u64, SourceError> {
+        Ok(0)
+    }
 }
 
 #[derive(Clone, Default)]
