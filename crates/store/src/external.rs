@@ -60,17 +60,20 @@ impl TryFrom<ExternalSessionRow> for ExternalSession {
 const SESSION_COLUMNS: &str = "family_id, source, subject, sid, id_token, expires_at";
 
 impl Store {
-    /// The account linked to `(source, subject)`, if any; records the login time.
+    /// The account linked to `(source, subject)`, if any; records the login time and the
+    /// e-mail address the source names now.
     pub async fn external_user(
         &self,
         source: &str,
         subject: &str,
+        email: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Option<UserRecord>, StoreError> {
         let linked = execute!(
             self,
-            "UPDATE external_identities SET last_login_at = $3 WHERE source = $1 AND subject = $2",
-            [source, subject, now.unix_timestamp()]
+            "UPDATE external_identities SET last_login_at = $3, email = $4 \
+             WHERE source = $1 AND subject = $2",
+            [source, subject, now.unix_timestamp(), email]
         )?;
         if linked == 0 {
             return Ok(None);
@@ -200,6 +203,7 @@ impl Tx {
         new: NewUser,
         source: &str,
         subject: &str,
+        email: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<UserRecord, StoreError> {
         let id = UserId::random();
@@ -219,12 +223,13 @@ impl Tx {
             .await)
         .map_err(StoreError::from_sqlx)?;
         on_tx!(self, conn => sqlx::query(
-            "INSERT INTO external_identities (source, subject, user_id, created_at, last_login_at) \
-             VALUES ($1, $2, $3, $4, $4)",
+            "INSERT INTO external_identities (source, subject, user_id, email, created_at, last_login_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
         )
         .bind(source)
         .bind(subject)
         .bind(id.to_string())
+        .bind(email)
         .bind(at)
         .execute(&mut **conn)
         .await

@@ -20,6 +20,7 @@ pub struct ExternalPerson {
     /// A login name the source suggests (preferred_username, uid); made unique here.
     pub username_hint: Option<String>,
     pub display_name: Option<String>,
+    pub email: Option<String>,
     pub role: AccountRole,
     pub tenant: String,
 }
@@ -35,7 +36,12 @@ pub async fn account_for(
     let display_name = clean_display_name(person);
     if let Some(user) = state
         .store
-        .external_user(&person.source, &person.subject, now)
+        .external_user(
+            &person.source,
+            &person.subject,
+            person.email.as_deref(),
+            now,
+        )
         .await?
     {
         if user.role == person.role && user.display_name == display_name {
@@ -96,7 +102,13 @@ pub async fn account_for(
     };
     let mut tx = state.store.begin().await?;
     let user = tx
-        .create_external_user(new, &person.source, &person.subject, now)
+        .create_external_user(
+            new,
+            &person.source,
+            &person.subject,
+            person.email.as_deref(),
+            now,
+        )
         .await?;
     let event = AuditEvent::new(
         "user.create",
@@ -178,6 +190,7 @@ mod tests {
             subject: subject.into(),
             username_hint: hint.map(str::to_owned),
             display_name: display.map(str::to_owned),
+            email: None,
             role: AccountRole::None,
             tenant: "default".into(),
         }

@@ -186,6 +186,7 @@ async fn sign_in(
             .clone()
             .or_else(|| claims.email.clone()),
         display_name: claims.name.clone(),
+        email: claims.email.clone(),
         role: role_for(&provider, &claims),
         tenant: provider.tenant.clone(),
     };

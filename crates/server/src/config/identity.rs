@@ -6,8 +6,9 @@
 
 use super::{ConfigError, Kind, Origin, Values, err, format_duration, is_loopback_host, split_url};
 use plenum_protocol::{AccountRole, DEFAULT_TENANT};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// The keys of this module, merged into the parent's key list.
@@ -150,9 +151,9 @@ pub enum GroupLookup {
 pub struct LdapConfig {
     pub url: String,
     pub security: LdapSecurity,
-    /// PEM file with the CA certificates that sign the server's certificate; the system's
-    /// roots when absent.
-    pub ca_file: Option<PathBuf>,
+    /// The CA certificates (from `ldap.ca_file`, PEM) that sign the server's certificate;
+    /// empty means the system's roots.
+    pub ca_certs: Vec<CertificateDer<'static>>,
     /// Limit for connecting and for each operation.
     pub timeout: Duration,
     /// The service account that searches for users (anonymous search when absent).
@@ -348,7 +349,10 @@ fn ldap(v: &Values<'_>) -> Result<Option<LdapConfig>, ConfigError> {
             format!("{url:?} must start with ldaps:// or ldap://"),
         ));
     };
-    let ca_file = v.text("ldap.ca_file")?.map(|(s, _)| PathBuf::from(s));
+    let ca_certs = match v.text("ldap.ca_file")? {
+        None => Vec::new(),
+        Some((path, o)) => read_ca_file(&path).map_err(|r| err(o, "ldap.ca_file", r))?,
+    };
     let timeout = match v.duration("ldap.timeout")? {
         None => Duration::from_secs(10),
         Some((d, o)) if d.is_zero() || d > Duration::from_secs(60) => {
@@ -488,7 +492,7 @@ fn ldap(v: &Values<'_>) -> Result<Option<LdapConfig>, ConfigError> {
     Ok(Some(LdapConfig {
         url,
         security,
-        ca_file,
+        ca_certs,
         timeout,
         bind_dn,
         bind_password,
@@ -545,6 +549,17 @@ fn role_rules(t: &Table<'_>, allow_claim: bool) -> Result<Vec<RoleRule>, ConfigE
         rules.push(RoleRule { claim, value, role });
     }
     Ok(rules)
+}
+
+fn read_ca_file(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{path} is not PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{path} holds no CERTIFICATE block"));
+    }
+    Ok(certs)
 }
 
 fn read_secret_file(path: &str) -> Result<String, String> {

@@ -58,21 +58,26 @@ impl RefetchGate {
         }
         open
     }
+
+    /// Forgets the last fetch, so the next one may happen at once.
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
 }
 
 /// The cached JWKS of one provider.
 #[derive(Debug)]
 pub struct KeyCache {
     keys: RwLock<JwkSet>,
-    /// Serialises fetches and rate-limits them.
-    gate: tokio::sync::Mutex<RefetchGate>,
+    /// Serialises fetches and rate-limits them; `true` once a fetch succeeded.
+    gate: tokio::sync::Mutex<(RefetchGate, bool)>,
 }
 
 impl KeyCache {
     pub fn new() -> Self {
         Self {
             keys: RwLock::new(JwkSet { keys: Vec::new() }),
-            gate: tokio::sync::Mutex::new(RefetchGate::new(REFETCH_INTERVAL)),
+            gate: tokio::sync::Mutex::new((RefetchGate::new(REFETCH_INTERVAL), false)),
         }
     }
 
@@ -87,7 +92,8 @@ impl KeyCache {
         if let Some(key) = self.cached(kid, alg)? {
             return Ok(key);
         }
-        let mut gate = self.gate.lock().await;
+        let mut guard = self.gate.lock().await;
+        let (gate, filled) = &mut *guard;
         // Someone else may have fetched while we waited for the lock.
         if let Some(key) = self.cached(kid, alg)? {
             return Ok(key);
@@ -95,6 +101,7 @@ impl KeyCache {
         if !gate.try_pass(Instant::now()) {
             return Err(OidcError::UnknownKey);
         }
+        // A failed fetch keeps the gate closed, so retries are rate-limited too.
         let fresh: JwkSet = fetcher.get_json(jwks_uri).await?;
         tracing::info!(
             jwks_uri,
@@ -102,6 +109,12 @@ impl KeyCache {
             "fetched the provider's signing keys"
         );
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        if !*filled {
+            // Filling the empty cache is not a re-fetch: a key rotation right after the
+            // first login must not wait for the interval.
+            *filled = true;
+            gate.reset();
+        }
         self.cached(kid, alg)?.ok_or(OidcError::UnknownKey)
     }
 
@@ -187,5 +200,7 @@ mod tests {
         assert!(!gate.try_pass(t0 + REFETCH_INTERVAL - Duration::from_millis(1)));
         assert!(gate.try_pass(t0 + REFETCH_INTERVAL));
         assert!(!gate.try_pass(t0 + REFETCH_INTERVAL + Duration::from_secs(29)));
+        gate.reset();
+        assert!(gate.try_pass(t0 + REFETCH_INTERVAL + Duration::from_secs(29)));
     }
 }

@@ -90,7 +90,8 @@ pub struct IdClaims {
     nonce: Option<String>,
     #[serde(default)]
     azp: Option<String>,
-    aud: Audience,
+    /// One audience or several (jsonwebtoken checked ours is among them).
+    aud: Value,
     iat: i64,
     /// Every other claim (groups and whatever a role rule looks at).
     #[serde(flatten)]
@@ -118,22 +119,6 @@ impl IdClaims {
             Some(Value::Array(items)) => items.iter().filter_map(scalar).collect(),
             Some(v) => scalar(v).into_iter().collect(),
             None => Vec::new(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-enum Audience {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Audience {
-    fn len(&self) -> usize {
-        match self {
-            Audience::One(_) => 1,
-            Audience::Many(all) => all.len(),
         }
     }
 }
@@ -495,7 +480,7 @@ fn check_id_claims(
     if claims.nonce.as_deref() != Some(nonce) {
         return Err(OidcError::InvalidToken("nonce does not match".into()));
     }
-    if (claims.aud.len() > 1 || claims.azp.is_some())
+    if (claims.aud.as_array().is_some_and(|all| all.len() > 1) || claims.azp.is_some())
         && claims.azp.as_deref() != Some(config.client_id.as_str())
     {
         return Err(OidcError::InvalidToken("azp is not this client".into()));

@@ -5,6 +5,8 @@ CREATE TABLE external_identities (
     source        TEXT NOT NULL,
     subject       TEXT NOT NULL,
     user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- The e-mail address the source last named (kept for administrators, never a key).
+    email         TEXT,
     created_at    BIGINT NOT NULL,
     last_login_at BIGINT NOT NULL,
     PRIMARY KEY (source, subject)
