@@ -94,6 +94,9 @@ pub use tx::Tx;
 mod siem;
 pub use siem::{CheckpointNoteRecord, MAX_CHECKPOINT_PAGE, SiemCursor};
 
+mod audit_query;
+pub use audit_query::{AuditSearch, MAX_AUDIT_SEARCH_PAGE};
+
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, is_admin, created_at";
 const MEETING_COLUMNS: &str =
     "id, owner_id, title, password_hash, waiting_room, created_at, updated_at";

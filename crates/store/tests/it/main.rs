@@ -132,6 +132,7 @@ contract!(
 
 // After `contract!` so the audit cases can use it.
 mod audit;
+mod audit_search;
 mod siem;
 
 fn t0() -> OffsetDateTime {
