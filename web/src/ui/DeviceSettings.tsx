@@ -3,10 +3,11 @@
  * dialog. Choosing a device switches at once (see MeetingController.switchDevice).
  */
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { canChooseSpeaker, groupDevices, type DeviceLists, type DeviceOption } from '../devices';
 import { t, type MessageKey } from '../i18n';
 import type { DeviceKind, MeetingController, MeetingSnapshot } from '../meeting';
+import { Dialog } from './Dialog';
 
 const GearIcon = () => (
   <svg class="icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
@@ -24,7 +25,6 @@ function listDevices(): Promise<DeviceLists> {
 }
 
 export function DeviceSettings({ controller, snapshot }: { controller: MeetingController; snapshot: MeetingSnapshot }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
   const [lists, setLists] = useState<DeviceLists>({ cameras: [], mics: [], speakers: [] });
 
@@ -34,13 +34,6 @@ export function DeviceSettings({ controller, snapshot }: { controller: MeetingCo
     refresh();
     navigator.mediaDevices.addEventListener('devicechange', refresh);
     return () => navigator.mediaDevices.removeEventListener('devicechange', refresh);
-  }, [open]);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
   }, [open]);
 
   const { devices } = snapshot;
@@ -74,19 +67,13 @@ export function DeviceSettings({ controller, snapshot }: { controller: MeetingCo
       >
         <GearIcon />
       </button>
-      <dialog ref={dialogRef} class="device-dialog" aria-labelledby="device-dialog-title" onClose={() => setOpen(false)}>
-        <h2 id="device-dialog-title">{t('devices.title')}</h2>
+      <Dialog id="device-dialog" open={open} title={t('devices.title')} closeLabel={t('devices.close')} onClose={() => setOpen(false)}>
         <div class="form">
           {select('camera', 'lobby.camera', lists.cameras, devices.cameraId)}
           {select('mic', 'lobby.microphone', lists.mics, devices.micId)}
           {canChooseSpeaker() && select('speaker', 'lobby.speaker', lists.speakers, devices.speakerId)}
         </div>
-        <div class="dialog-actions">
-          <button type="button" class="btn btn-primary" onClick={() => setOpen(false)}>
-            {t('devices.close')}
-          </button>
-        </div>
-      </dialog>
+      </Dialog>
     </>
   );
 }

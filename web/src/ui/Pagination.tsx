@@ -11,33 +11,23 @@ const Chevron = ({ direction }: { direction: 'left' | 'right' }) => (
   </svg>
 );
 
+function PageButton({ label, direction, disabled, onClick }: { label: string; direction: 'left' | 'right'; disabled: boolean; onClick: () => void }) {
+  return (
+    <button type="button" class="ctl pager-button" aria-label={label} title={label} disabled={disabled} onClick={onClick}>
+      <Chevron direction={direction} />
+    </button>
+  );
+}
+
 export function Pagination({ page, pageCount, onPage }: { page: number; pageCount: number; onPage: (page: number) => void }) {
   if (pageCount <= 1) return null;
   return (
     <nav class="pager" aria-label={t('layout.pages')}>
-      <button
-        type="button"
-        class="ctl pager-button"
-        aria-label={t('layout.previousPage')}
-        title={t('layout.previousPage')}
-        disabled={page <= 0}
-        onClick={() => onPage(page - 1)}
-      >
-        <Chevron direction="left" />
-      </button>
+      <PageButton label={t('layout.previousPage')} direction="left" disabled={page <= 0} onClick={() => onPage(page - 1)} />
       <span class="pager-label" aria-live="polite" data-page={page + 1} data-page-count={pageCount}>
         {t('layout.page', { page: page + 1, count: pageCount })}
       </span>
-      <button
-        type="button"
-        class="ctl pager-button"
-        aria-label={t('layout.nextPage')}
-        title={t('layout.nextPage')}
-        disabled={page >= pageCount - 1}
-        onClick={() => onPage(page + 1)}
-      >
-        <Chevron direction="right" />
-      </button>
+      <PageButton label={t('layout.nextPage')} direction="right" disabled={page >= pageCount - 1} onClick={() => onPage(page + 1)} />
     </nav>
   );
 }

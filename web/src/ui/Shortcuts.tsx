@@ -4,6 +4,7 @@
  */
 
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Dialog, modalOpen } from './Dialog';
 import { t, type MessageKey } from '../i18n';
 import { SHORTCUTS, shortcutFor, takesText, type ShortcutAction } from '../shortcuts';
 
@@ -23,7 +24,6 @@ const DESCRIPTION: Record<ShortcutAction, MessageKey> = {
 
 export function Shortcuts({ onAction }: { onAction: (action: Exclude<ShortcutAction, 'help'>) => void }) {
   const [open, setOpen] = useState(false);
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const act = useRef(onAction);
   act.current = onAction;
 
@@ -37,7 +37,7 @@ export function Shortcuts({ onAction }: { onAction: (action: Exclude<ShortcutAct
         altKey: e.altKey,
         repeat: e.repeat,
         // A modal dialog has the keyboard to itself.
-        typing: takesText(target) || (dialogRef.current?.open ?? false),
+        typing: takesText(target) || modalOpen(),
       });
       if (!action) return;
       e.preventDefault();
@@ -47,13 +47,6 @@ export function Shortcuts({ onAction }: { onAction: (action: Exclude<ShortcutAct
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, []);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
 
   return (
     <>
@@ -68,8 +61,7 @@ export function Shortcuts({ onAction }: { onAction: (action: Exclude<ShortcutAct
       >
         <KeyboardIcon />
       </button>
-      <dialog ref={dialogRef} class="device-dialog" aria-labelledby="shortcuts-title" onClose={() => setOpen(false)}>
-        <h2 id="shortcuts-title">{t('shortcuts.title')}</h2>
+      <Dialog id="shortcuts" open={open} title={t('shortcuts.title')} closeLabel={t('shortcuts.close')} onClose={() => setOpen(false)}>
         <dl class="shortcut-list">
           {SHORTCUTS.map((s) => (
             <div key={s.key} class="shortcut-row">
@@ -81,12 +73,7 @@ export function Shortcuts({ onAction }: { onAction: (action: Exclude<ShortcutAct
           ))}
         </dl>
         <p class="small">{t('shortcuts.note')}</p>
-        <div class="dialog-actions">
-          <button type="button" class="btn btn-primary" onClick={() => setOpen(false)}>
-            {t('shortcuts.close')}
-          </button>
-        </div>
-      </dialog>
+      </Dialog>
     </>
   );
 }

@@ -8,7 +8,8 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { chmodSync, existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -690,4 +691,24 @@ export async function isolatedNetwork() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// ------------------------------------------------------------------ accessibility
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core on the page as it is and returns its serious and critical violations,
+ * summarised (rule id, impact, the first few nodes with why they fail). axe is evaluated
+ * through the DevTools protocol, which the page's CSP does not govern and which makes no
+ * request.
+ */
+export async function seriousA11yViolations(browser) {
+  await browser.evaluate(AXE_SOURCE);
+  return browser.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
+  });
 }

@@ -9,12 +9,8 @@
 // axe is evaluated through the DevTools protocol, which the page's CSP does not govern and
 // which makes no request, so the recorded requests stay the client's own.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { chatTexts, enterFromLobby, scenario, selfId, sendChat, waitFor, waitJoined } from './harness.mjs';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { chatTexts, enterFromLobby, scenario, selfId, sendChat, seriousA11yViolations, waitFor, waitJoined } from './harness.mjs';
 
 /** Records every request and WebSocket URL of a page. */
 function recordRequests(browser) {
@@ -36,15 +32,9 @@ export function foreignUrls(urls, serverUrl) {
   });
 }
 
-/** Runs axe on the current page; returns the serious and critical violations, summarised. */
+/** The serious and critical axe violations of the current page, keyed by screen. */
 async function axe(browser, screen) {
-  await browser.evaluate(AXE_SOURCE);
-  const violations = await browser.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
-  });
+  const violations = await seriousA11yViolations(browser);
   return violations.length ? { [screen]: violations } : {};
 }
 

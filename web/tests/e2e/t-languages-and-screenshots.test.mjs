@@ -10,16 +10,24 @@
 // $PLENUM_SCREENSHOTS_DIR: `npm run screenshots` regenerates docs/screenshots/).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { adminToken, createMeeting, joinAsGuest, scenario, selfId, waitFor, waitJoined, WEB_DIR } from './harness.mjs';
+import {
+  adminToken,
+  createMeeting,
+  joinAsGuest,
+  scenario,
+  selfId,
+  seriousA11yViolations,
+  waitFor,
+  waitJoined,
+  WEB_DIR,
+} from './harness.mjs';
 
 const SHOTS = process.env.PLENUM_SCREENSHOTS_DIR ? resolve(process.env.PLENUM_SCREENSHOTS_DIR) : join(WEB_DIR, 'test-results/screenshots');
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** The client's own dictionaries, compiled from src/i18n.ts (no copy to drift apart). */
 async function loadDictionaries() {
@@ -123,14 +131,7 @@ async function shoot(browser, name, lang) {
 }
 
 async function axe(browser, screen) {
-  await browser.evaluate(AXE_SOURCE);
-  const violations = await browser.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  assert.deepEqual(violations, [], `axe on ${screen}`);
+  assert.deepEqual(await seriousA11yViolations(browser), [], `axe on ${screen}`);
 }
 
 for (const lang of ['en', 'de']) {
