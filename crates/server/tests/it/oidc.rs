@@ -4,11 +4,9 @@
 //! driven over HTTP like a browser would: redirects followed by hand, the provider's login
 //! form posted.
 
-use crate::common::TempDir;
-use crate::processes::{KillOnDrop, npm_ci, repo_root};
+use crate::common::TestApp;
+use crate::processes::{KillOnDrop, app_from_toml, npm_ci, repo_root};
 use futures_util::{SinkExt as _, StreamExt as _};
-use plenum_server::config::{Layer, Origin};
-use plenum_server::{Config, app};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
@@ -28,21 +26,16 @@ struct Setup {
     _idp: KillOnDrop,
     issuer: String,
     plenum: String,
-    _dir: TempDir,
+    _app: TestApp,
 }
 
 impl Setup {
     async fn start() -> Self {
-        let dir = TempDir::new();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let plenum = format!("http://{}", listener.local_addr().unwrap());
         let (idp, issuer) = start_provider(&plenum);
-        let config = config(dir.path(), &plenum, &issuer);
-        let store = plenum_server::serve::open_store(&config).await.unwrap();
-        let state = plenum_server::serve::build_state(config, store)
-            .await
-            .unwrap();
-        let router = app(state);
+        let app = app_from_toml(&config(&plenum, &issuer)).await;
+        let router = app.router.clone();
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -54,7 +47,7 @@ impl Setup {
             _idp: idp,
             issuer,
             plenum,
-            _dir: dir,
+            _app: app,
         }
     }
 
@@ -161,18 +154,13 @@ fn start_provider(plenum: &str) -> (KillOnDrop, String) {
     )
 }
 
-fn config(dir: &std::path::Path, plenum: &str, issuer: &str) -> Config {
-    let text = format!(
+/// The `[http]` and `[[oidc.providers]]` sections for a Plenum at `plenum`.
+fn config(plenum: &str, issuer: &str) -> String {
+    format!(
         r#"
 [http]
 public_url = "{plenum}"
 insecure_cookies = true
-[media]
-bind = "127.0.0.1:0"
-[store]
-data_dir = "{data}"
-[web]
-assets_dir = "{assets}"
 
 [[oidc.providers]]
 id = "corp"
@@ -185,12 +173,8 @@ roles = [
   {{ group = "plenum-admins", role = "instance_admin" }},
   {{ group = "plenum-users", role = "user" }},
 ]
-"#,
-        data = dir.join("data").display(),
-        assets = dir.join("no-assets").display(),
-    );
-    let layer = Layer::from_toml(&text, Origin::Default).unwrap();
-    Config::from_layer(&layer).unwrap()
+"#
+    )
 }
 
 /// A client like a browser: keeps cookies, but redirects are followed by [`follow`] so

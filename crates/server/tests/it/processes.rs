@@ -1,6 +1,10 @@
-//! Real external programs the identity tests run (the OIDC test provider on Node, slapd):
-//! started per test, killed when the guard drops, even if the test panics.
+//! What the identity tests share: real external programs (the OIDC test provider on
+//! Node, slapd) started per test and killed when the guard drops, even if the test panics;
+//! and Plenum instances configured from TOML (identity sources are tables).
 
+use crate::common::{TempDir, TestApp};
+use plenum_server::app;
+use plenum_server::config::{Config, Layer, Origin};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::Mutex;
@@ -46,4 +50,25 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A Plenum instance (no accounts yet) whose config is `sections` (TOML, without
+/// `[media]`, `[store]` and `[web]`, which point into a fresh temporary directory).
+pub async fn app_from_toml(sections: &str) -> TestApp {
+    let dir = TempDir::new();
+    let text = format!(
+        "{sections}\n[media]\nbind = \"127.0.0.1:0\"\n[store]\ndata_dir = \"{}\"\n[web]\nassets_dir = \"{}\"\n",
+        dir.path().join("data").display(),
+        dir.path().join("no-assets").display(),
+    );
+    let config = Config::from_layer(&Layer::from_toml(&text, Origin::Default).unwrap()).unwrap();
+    let store = plenum_server::serve::open_store(&config).await.unwrap();
+    let state = plenum_server::serve::build_state(config, store)
+        .await
+        .unwrap();
+    TestApp {
+        router: app(state.clone()),
+        state,
+        _dir: dir,
+    }
 }
