@@ -36,7 +36,9 @@ struct Rsyslog {
 impl Rsyslog {
     /// Starts rsyslogd listening for TLS syslog on `port` with the given certificate,
     /// appending what it receives to `dir/received.log`.
-    fn start(dir: &Path, port: u16, cert: &Path, key: &Path, ca: &Path) -> Self {
+    /// `auth_mode` is rsyslog's `streamDriver.authMode`: `anon` accepts any client,
+    /// `x509/certvalid` requires a client certificate signed by the CA.
+    fn start(dir: &Path, port: u16, pki: &TestPki, auth_mode: &str) -> Self {
         let work = dir.join("work");
         std::fs::create_dir_all(&work).expect("work dir");
         let conf = dir.join("rsyslog.conf");
@@ -51,15 +53,15 @@ impl Rsyslog {
   defaultNetstreamDriverCertFile="{cert}"
   defaultNetstreamDriverKeyFile="{key}"
 )
-module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
+module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="{auth_mode}")
 input(type="imtcp" address="127.0.0.1" port="{port}")
 template(name="raw" type="string" string="%rawmsg%\n")
 action(type="omfile" file="{out}" template="raw")
 "#,
                 work = work.display(),
-                ca = ca.display(),
-                cert = cert.display(),
-                key = key.display(),
+                ca = pki.ca.display(),
+                cert = pki.cert.display(),
+                key = pki.key.display(),
                 out = dir.join("received.log").display(),
             ),
         )
@@ -147,6 +149,9 @@ struct TestPki {
     ca: PathBuf,
     cert: PathBuf,
     key: PathBuf,
+    /// A client certificate (and key) signed by the same CA.
+    client_cert: PathBuf,
+    client_key: PathBuf,
 }
 
 fn make_pki(dir: &Path, name: &str) -> TestPki {
@@ -166,11 +171,20 @@ fn make_pki(dir: &Path, name: &str) -> TestPki {
     let server_cert = server_params
         .signed_by(&server_key, &issuer)
         .expect("server cert");
+    let client_key = KeyPair::generate().expect("client key");
+    let client_cert = CertificateParams::new(vec!["plenum.example".to_owned()])
+        .expect("client params")
+        .signed_by(&client_key, &issuer)
+        .expect("client cert");
     let pki = TestPki {
         ca: dir.join("ca.pem"),
         cert: dir.join("server.pem"),
         key: dir.join("server.key"),
+        client_cert: dir.join("client.pem"),
+        client_key: dir.join("client.key"),
     };
+    std::fs::write(&pki.client_cert, client_cert.pem()).expect("write client cert");
+    std::fs::write(&pki.client_key, client_key.serialize_pem()).expect("write client key");
     std::fs::write(&pki.ca, ca_cert.pem()).expect("write CA");
     std::fs::write(&pki.cert, server_cert.pem()).expect("write cert");
     std::fs::write(&pki.key, server_key.serialize_pem()).expect("write key");
@@ -328,15 +342,23 @@ fn tls_exporter(
     source: &SharedLog,
     cursors: &MemoryCursors,
 ) -> Exporter<SharedLog, MemoryCursors> {
-    let sender = Sender::new(
-        &format!("127.0.0.1:{port}"),
-        &Transport::Tls(TlsSettings {
-            ca_file: ca.to_owned(),
-            client_cert_file: None,
-            client_key_file: None,
-        }),
-    )
-    .expect("sender");
+    let tls = TlsSettings {
+        ca_file: ca.to_owned(),
+        client_cert_file: None,
+        client_key_file: None,
+    };
+    exporter_with(name, format, port, tls, source, cursors)
+}
+
+fn exporter_with(
+    name: &str,
+    format: PayloadFormat,
+    port: u16,
+    tls: TlsSettings,
+    source: &SharedLog,
+    cursors: &MemoryCursors,
+) -> Exporter<SharedLog, MemoryCursors> {
+    let sender = Sender::new(&format!("127.0.0.1:{port}"), &Transport::Tls(tls)).expect("sender");
     let settings = ExportSettings {
         batch_size: 7,
         poll_interval: Duration::from_millis(50),
@@ -395,7 +417,7 @@ async fn all_events_arrive_across_a_receiver_restart() {
     let dir = temp_dir("restart");
     let pki = make_pki(&dir.join("pki"), "good");
     let port = free_port();
-    let mut rsyslog = Rsyslog::start(&dir, port, &pki.cert, &pki.key, &pki.ca);
+    let mut rsyslog = Rsyslog::start(&dir, port, &pki, "anon");
 
     let source = SharedLog(Arc::new(Mutex::new(MemoryLog::new())));
     let cursors = MemoryCursors::default();
@@ -439,7 +461,7 @@ async fn all_events_arrive_across_a_receiver_restart() {
         while_down <= 41,
         "cursor moved while the receiver was down: {while_down}"
     );
-    rsyslog = Rsyslog::start(&dir, port, &pki.cert, &pki.key, &pki.ca);
+    rsyslog = Rsyslog::start(&dir, port, &pki, "anon");
     emit(60, N);
     {
         let mut log = source.0.lock().expect("lock");
@@ -588,7 +610,7 @@ async fn a_server_certificate_from_another_ca_is_refused() {
     let trusted = make_pki(&dir.join("trusted"), "trusted");
     let rogue = make_pki(&dir.join("rogue"), "rogue");
     let port = free_port();
-    let rsyslog = Rsyslog::start(&dir, port, &rogue.cert, &rogue.key, &rogue.ca);
+    let rsyslog = Rsyslog::start(&dir, port, &rogue, "anon");
 
     let source = SharedLog(Arc::new(Mutex::new(MemoryLog::new())));
     source
@@ -640,5 +662,58 @@ async fn a_server_certificate_from_another_ca_is_refused() {
         None,
         "the refused target's cursor never moved"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A receiver that requires client certificates: without one nothing is delivered and
+/// the cursor stays; with the configured client certificate and key the batch arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_certificate_is_presented_when_the_receiver_requires_one() {
+    let dir = temp_dir("client-cert");
+    let pki = make_pki(&dir.join("pki"), "mutual");
+    let port = free_port();
+    let rsyslog = Rsyslog::start(&dir, port, &pki, "x509/certvalid");
+    let source = SharedLog(Arc::new(Mutex::new(MemoryLog::new())));
+    source
+        .0
+        .lock()
+        .expect("lock")
+        .append("auth.login", Outcome::Success, "Alice");
+    let cursors = MemoryCursors::default();
+    let mut anonymous = tls_exporter(
+        "anonymous",
+        PayloadFormat::Json,
+        port,
+        &pki.ca,
+        &source,
+        &cursors,
+    );
+    let error = anonymous
+        .round()
+        .await
+        .expect_err("the receiver requires a client certificate");
+    assert!(matches!(error, ExportError::Transport(_)), "{error}");
+    assert_eq!(cursors.get("anonymous"), None, "cursor must not move");
+    let tls = TlsSettings {
+        ca_file: pki.ca.clone(),
+        client_cert_file: Some(pki.client_cert.clone()),
+        client_key_file: Some(pki.client_key.clone()),
+    };
+    let mut mutual = exporter_with("mutual", PayloadFormat::Json, port, tls, &source, &cursors);
+    let round = mutual
+        .round()
+        .await
+        .expect("delivers with a client certificate");
+    assert_eq!(round.cursor.next_seq, 2);
+    drop(rsyslog);
+    let received = std::fs::read_to_string(dir.join("received.log")).unwrap_or_default();
+    let seqs: Vec<u64> = received
+        .lines()
+        .map(|line| {
+            let doc: Json = serde_json::from_str(parse_rfc5424(line).msg).expect("JSON");
+            doc["event"]["sequence"].as_u64().expect("seq")
+        })
+        .collect();
+    assert_eq!(seqs, [0, 1], "{received}");
     let _ = std::fs::remove_dir_all(&dir);
 }
