@@ -3,26 +3,24 @@
 //! own configuration, work directory and port, and writes every message it receives,
 //! raw, to a file that the test reads.
 
+mod support;
+
+use plenum_audit::Outcome;
 use plenum_audit::checkpoint::Checkpoint;
-use plenum_audit::{
-    Actor, ActorKind, AuditLog, Detail, Entry, Outcome, Personal, SigningKey, Value,
-};
 use plenum_siem::{
-    CheckpointNote, Cursor, CursorStore, EntrySource, ExportError, ExportSettings, Exporter,
-    Facility, Formatter, PayloadFormat, Sender, SourceError, TlsSettings, Transport,
-    TransportError,
+    Cursor, ExportError, ExportSettings, Exporter, Facility, Formatter, PayloadFormat, Sender,
+    TlsSettings, Transport, TransportError,
 };
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use serde_json::Value as Json;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{MemoryCursors, MemoryLog, SharedLog, free_port, temp_dir};
 
 const HOSTILE_NAME: &str = "Mallory\nCEF:0|evil|x=1 \\ \u{1b}[2J\u{1b}[31mrm -rf\u{1b}[0m";
-const ORIGIN: &str = "siem-test.example/audit";
-const START_MS: u64 = 1_795_760_000_000;
 
 // ----- rsyslog as a child process ---------------------------------------------------------
 
@@ -191,148 +189,7 @@ fn make_pki(dir: &Path, name: &str) -> TestPki {
     pki
 }
 
-// ----- an audit log in memory, as the exporter's source -------------------------------------
-
-/// A real signed audit log (plenum-audit's writer) with the records the exporter reads.
-struct MemoryLog {
-    log: AuditLog,
-    key: SigningKey,
-    entries: Vec<Entry>,
-    checkpoints: Vec<CheckpointNote>,
-}
-
-impl MemoryLog {
-    fn new() -> Self {
-        let key = SigningKey::from_seed("siem-test", &[3; 32], 0, u64::MAX).expect("key");
-        let mut log = AuditLog::new(ORIGIN).expect("log");
-        let record = key.record().clone();
-        let entry = record.to_entry(0, START_MS, "default");
-        log.record_key(&record, START_MS, "default")
-            .expect("key entry");
-        Self {
-            log,
-            key,
-            entries: vec![entry],
-            checkpoints: Vec::new(),
-        }
-    }
-
-    fn append(&mut self, action: &str, outcome: Outcome, display_name: &str) {
-        let seq = self.log.next_seq();
-        let salt = [u8::try_from(seq % 200).expect("small") + 8; 16];
-        let entry = Entry {
-            seq,
-            time_ms: START_MS + seq * 10,
-            tenant: "default".to_owned(),
-            actor: Actor {
-                kind: ActorKind::User,
-                id: Value::Personal(Personal::new(&format!("user-{seq}"), &salt).expect("salt")),
-            },
-            source: Some(Value::Personal(
-                Personal::new("192.0.2.10", &salt).expect("salt"),
-            )),
-            action: action.to_owned(),
-            resource: format!("meeting:m{seq}"),
-            outcome,
-            request_id: Some(format!("req-{seq}")),
-            details: vec![Detail {
-                key: "display_name".to_owned(),
-                value: Value::Personal(Personal::new(display_name, &salt).expect("salt")),
-            }],
-        };
-        self.log.append(entry.clone()).expect("append");
-        self.entries.push(entry);
-    }
-
-    fn checkpoint(&mut self) {
-        let time_ms = START_MS + self.log.next_seq() * 10;
-        let checkpoint = self.log.checkpoint(&self.key, time_ms).expect("checkpoint");
-        self.checkpoints.push(CheckpointNote {
-            size: checkpoint.body.size,
-            time_ms,
-            note: checkpoint.to_note(),
-        });
-    }
-}
-
-#[derive(Clone)]
-struct SharedLog(Arc<Mutex<MemoryLog>>);
-
-impl EntrySource for SharedLog {
-    async fn entries(&self, from_seq: u64, limit: usize) -> Result<Vec<Entry>, SourceError> {
-        let log = self.0.lock().expect("lock");
-        Ok(log
-            .entries
-            .iter()
-            .skip(usize::try_from(from_seq)?)
-            .take(limit)
-            .cloned()
-            .collect())
-    }
-
-    async fn checkpoints(
-        &self,
-        after_size: u64,
-        up_to_size: u64,
-        limit: usize,
-    ) -> Result<Vec<CheckpointNote>, SourceError> {
-        let log = self.0.lock().expect("lock");
-        Ok(log
-            .checkpoints
-            .iter()
-            .filter(|c| after_size < c.size && c.size <= up_to_size)
-            .take(limit)
-            .cloned()
-            .collect())
-    }
-
-    async fn log_size(&self) -> Result<u64, SourceError> {
-        Ok(self.0.lock().expect("lock").log.next_seq())
-    }
-
-    async fn first_seq(&self) -> Result<u64, SourceError> {
-        Ok(0)
-    }
-}
-
-#[derive(Clone, Default)]
-struct MemoryCursors(Arc<Mutex<BTreeMap<String, Cursor>>>);
-
-impl MemoryCursors {
-    fn get(&self, target: &str) -> Option<Cursor> {
-        self.0.lock().expect("lock").get(target).copied()
-    }
-}
-
-impl CursorStore for MemoryCursors {
-    async fn load(&self, target: &str) -> Result<Option<Cursor>, SourceError> {
-        Ok(self.get(target))
-    }
-
-    async fn save(&self, target: &str, cursor: Cursor) -> Result<(), SourceError> {
-        self.0
-            .lock()
-            .expect("lock")
-            .insert(target.to_owned(), cursor);
-        Ok(())
-    }
-}
-
 // ----- helpers -----------------------------------------------------------------------------
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("plenum-siem-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn tls_exporter(
     name: &str,
