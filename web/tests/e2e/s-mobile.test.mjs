@@ -1,9 +1,21 @@
 // (s) A phone: a participant on a 390×844 touch viewport (isMobile) joins from the lobby,
 // sees the speaker large (speaker view is the phone's default) with video decoding, mutes,
-// chats both ways and leaves; nothing needs horizontal scrolling.
+// chats both ways and leaves; nothing needs horizontal scrolling, and axe finds no serious
+// violation on the phone's meeting and chat.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chatTexts, closedReason, expectDecodingFrom, joinAsGuest, personState, scenario, selfId, tileBoxes, waitFor } from './harness.mjs';
+import {
+  chatTexts,
+  closedReason,
+  expectDecodingFrom,
+  joinAsGuest,
+  personState,
+  scenario,
+  selfId,
+  seriousA11yViolations,
+  tileBoxes,
+  waitFor,
+} from './harness.mjs';
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
@@ -36,6 +48,7 @@ test('a participant on a phone joins, sees the speaker, mutes, chats and leaves'
     assert.ok(stage[0].width >= 340, `speaker tile spans the phone (${stage[0].width} px)`);
     assert.ok(strip.some((t) => t.participantId === phoneId), 'self-view in the strip');
     assert.equal(await overflowsSideways(phone), false, 'the meeting fits the phone');
+    assert.deepEqual(await seriousA11yViolations(phone), [], 'axe on the phone meeting');
     // The controls are all on screen.
     for (const name of ['Mute microphone', 'Chat', 'Leave']) {
       const box = await phone.page.getByRole('button', { name, exact: true }).boundingBox();
@@ -53,6 +66,7 @@ test('a participant on a phone joins, sees the speaker, mutes, chats and leaves'
     await desk.page.getByRole('button', { name: 'Send', exact: true }).click();
     await waitFor(async () => (await chatTexts(phone)).includes('hello phone'), { message: 'chat to the phone' });
     assert.equal(await overflowsSideways(phone), false, 'the open chat fits the phone');
+    assert.deepEqual(await seriousA11yViolations(phone), [], 'axe on the phone chat');
 
     await phone.page.getByRole('button', { name: 'Leave', exact: true }).tap();
     await waitFor(async () => (await closedReason(phone)) === 'left', { message: 'the phone to have left' });
