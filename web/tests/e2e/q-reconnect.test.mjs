@@ -17,6 +17,7 @@ import {
   scenario,
   selfId,
   sendChat,
+  seriousA11yViolations,
   waitFor,
 } from './harness.mjs';
 
@@ -67,6 +68,7 @@ test(
           const banner = mover.page.locator('[data-connection="reconnecting"]');
           await banner.waitFor({ timeout: CUT_MS });
           assert.equal((await banner.textContent()).trim(), 'Connection lost — reconnecting…');
+          assert.deepEqual(await seriousA11yViolations(mover), [], 'axe while reconnecting');
           const bannerAfter = Date.now() - cutAt;
           await delay(Math.max(0, CUT_MS - (Date.now() - cutAt)));
           net.up();
