@@ -549,11 +549,7 @@ impl Room {
             return;
         };
         if !member.chat_limit.allow(now) {
-            let message = format!(
-                "at most {CHAT_RATE_LIMIT} chat messages per {} seconds",
-                CHAT_RATE_WINDOW.as_secs()
-            );
-            self.out.error(conn, ErrorCode::RateLimited, &message);
+            self.refuse_over_limit(conn, "chat messages", CHAT_RATE_LIMIT, CHAT_RATE_WINDOW);
             return;
         }
         let from = ChatSender {
@@ -610,6 +606,18 @@ impl Room {
         });
     }
 
+    /// `rate_limited` to `conn`, naming the limit it went over.
+    fn refuse_over_limit(
+        &mut self,
+        conn: ConnectionId,
+        what: &str,
+        limit: usize,
+        window: Duration,
+    ) {
+        let message = format!("at most {limit} {what} per {} seconds", window.as_secs());
+        self.out.error(conn, ErrorCode::RateLimited, &message);
+    }
+
     /// A reaction goes to everyone joined, the sender included (its copy is the answer), and
     /// is not remembered: late joiners do not see old reactions.
     fn react(&mut self, conn: ConnectionId, emoji: Reaction, now: Instant) {
@@ -617,11 +625,7 @@ impl Room {
             return;
         };
         if !member.reaction_limit.allow(now) {
-            let message = format!(
-                "at most {REACTION_RATE_LIMIT} reactions per {} seconds",
-                REACTION_RATE_WINDOW.as_secs()
-            );
-            self.out.error(conn, ErrorCode::RateLimited, &message);
+            self.refuse_over_limit(conn, "reactions", REACTION_RATE_LIMIT, REACTION_RATE_WINDOW);
             return;
         }
         let participant_id = member.participant.id;
