@@ -91,11 +91,16 @@ impl LdapDirectory {
         if password.is_empty() || username.trim().is_empty() {
             return Err(LdapError::InvalidCredentials);
         }
-        let mut ldap = self.connect().await?;
-        let result = self.authenticate_on(&mut ldap, username, password).await;
-        // The answer is known; a failing unbind changes nothing about it.
-        let _ = ldap.unbind().await;
-        result
+        let attempt = async {
+            let mut ldap = self.connect().await?;
+            let result = self.authenticate_on(&mut ldap, username, password).await;
+            // The answer is known; a failing unbind changes nothing about it.
+            let _ = ldap.unbind().await;
+            result
+        };
+        tokio::time::timeout(self.config.timeout, attempt)
+            .await
+            .map_err(|_| LdapError::Unavailable("the directory did not answer in time".into()))?
     }
 
     async fn connect(&self) -> Result<Ldap, LdapError> {
@@ -105,14 +110,12 @@ impl LdapDirectory {
         if let Some(tls) = &self.tls {
             settings = settings.set_config(tls.clone());
         }
-        let (connection, mut ldap) =
-            LdapConnAsync::with_settings(settings, &self.config.url).await?;
+        let (connection, ldap) = LdapConnAsync::with_settings(settings, &self.config.url).await?;
         tokio::spawn(async move {
             if let Err(error) = connection.drive().await {
                 tracing::debug!(%error, "LDAP connection ended");
             }
         });
-        ldap.with_timeout(self.config.timeout);
         Ok(ldap)
     }
 

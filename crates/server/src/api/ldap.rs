@@ -1,6 +1,7 @@
 //! `POST /auth/ldap/login`: logs in with a directory account (docs/identity.md). The body
 //! and the answer are those of `POST /auth/login`; failures count against the same
-//! brute-force limit as password logins, keyed by the typed username.
+//! brute-force protection as password logins ([`crate::lockout`]), keyed by the typed
+//! username and the source address.
 
 use super::external::{ExternalPerson, account_for};
 use super::extract::ApiJson;
@@ -8,13 +9,12 @@ use super::problem::ApiError;
 use super::validate::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
 use crate::audit::{AuditEvent, EventActor, Outcome, RequestMeta};
 use crate::ldap::LdapError;
+use crate::lockout;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use plenum_protocol::rest::LoginRequest;
-use std::time::Instant;
-use time::OffsetDateTime;
 
 pub async fn login(
     State(state): State<AppState>,
@@ -24,21 +24,11 @@ pub async fn login(
     let Some(directory) = &state.ldap else {
         return Err(ApiError::not_found("LDAP login is not enabled"));
     };
-    let failed = || ApiError::unauthorized("invalid_credentials", "wrong username or password");
-    let instant = Instant::now();
-    if let Err(wait) = state.login_throttle.check(&body.username, instant) {
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many failed logins for this account; try again later",
-        )
-        .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-        return Ok(response);
-    }
     let tenant = directory.config().tenant.clone();
+    if let Err(refused) = lockout::check(&state, &body.username, &meta).await {
+        login_failed(&state, &meta, &tenant, &body.username, "locked").await;
+        return Err(refused);
+    }
     let plausible = body.username.chars().count() <= MAX_USERNAME_CHARS
         && body.password.chars().count() <= MAX_PASSWORD_CHARS;
     let outcome = if plausible {
@@ -49,25 +39,16 @@ pub async fn login(
     let person = match outcome {
         Ok(person) => person,
         Err(LdapError::InvalidCredentials) => {
-            state.login_throttle.record_failure(&body.username, instant);
-            let event = AuditEvent::new(
-                "auth.login",
-                Outcome::Failure,
-                EventActor::anonymous(&tenant),
-                "instance",
+            let refused = lockout::failed(&state, &body.username, &meta).await;
+            login_failed(
+                &state,
+                &meta,
+                &tenant,
+                &body.username,
+                "invalid_credentials",
             )
-            .detail("method", "ldap")
-            .personal(
-                "username",
-                body.username
-                    .chars()
-                    .take(MAX_USERNAME_CHARS)
-                    .collect::<String>(),
-            );
-            if let Err(error) = state.audit(&meta, event).await {
-                tracing::error!(%error, "could not record a failed LDAP login");
-            }
-            return Err(failed());
+            .await;
+            return Err(refused);
         }
         Err(LdapError::Unavailable(reason)) => {
             tracing::error!(reason, request_id = meta.request_id, "LDAP login failed");
@@ -78,8 +59,8 @@ pub async fn login(
             ));
         }
     };
-    state.login_throttle.record_success(&body.username);
-    let now = OffsetDateTime::now_utc();
+    lockout::succeeded(&state, &body.username).await?;
+    let now = state.clock.now();
     let external = ExternalPerson {
         source: "ldap".into(),
         subject: person.id.clone(),
@@ -94,18 +75,43 @@ pub async fn login(
     let event = AuditEvent::new(
         "auth.login",
         Outcome::Success,
-        EventActor {
-            kind: crate::audit::ActorKind::User,
-            id: user.id.to_string(),
-            tenant: user.tenant_id.clone(),
-        },
+        super::auth::user_actor(&user),
         format!("user:{}", user.id),
     )
     .detail("method", "ldap")
+    .detail("session", family.to_string())
     .detail("role", user.role.as_str());
     if let Err(error) = state.audit(&meta, event).await {
         tracing::error!(%error, "could not record an LDAP login");
     }
     tracing::info!(user_id = %user.id, role = %user.role, groups = person.groups.len(), "LDAP login");
     Ok(super::auth::session(&state, &user, family, &refresh, now))
+}
+
+/// Records a refused LDAP login (the typed name as personal data).
+async fn login_failed(
+    state: &AppState,
+    meta: &RequestMeta,
+    tenant: &str,
+    username: &str,
+    reason: &'static str,
+) {
+    let event = AuditEvent::new(
+        "auth.login",
+        Outcome::Failure,
+        EventActor::anonymous(tenant),
+        "instance",
+    )
+    .detail("method", "ldap")
+    .detail("reason", reason)
+    .personal(
+        "username",
+        username
+            .chars()
+            .take(MAX_USERNAME_CHARS)
+            .collect::<String>(),
+    );
+    // A refusal changes nothing; if its entry cannot be stored, the error is logged and
+    // the refusal stands.
+    let _ = state.audit(meta, event).await;
 }

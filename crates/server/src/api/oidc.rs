@@ -18,15 +18,13 @@ use crate::state::AppState;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use plenum_protocol::rest::{AuthProviders, OidcProviderInfo};
 use plenum_store::ExternalSession;
-use serde::Deserialize;
 use std::time::Instant;
-use time::OffsetDateTime;
 
 /// Cookie that binds a started login to the browser (`__Host-` needs Secure).
 const BINDING_COOKIE: &str = "__Host-plenum_oidc";
@@ -61,18 +59,12 @@ async fn providers(State(state): State<AppState>) -> Json<AuthProviders> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct LoginQuery {
-    return_to: Option<String>,
-}
-
 async fn login(
     State(state): State<AppState>,
     ApiPath(provider): ApiPath<String>,
-    Query(query): Query<LoginQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let return_to = query
-        .return_to
+    let return_to = query_param(query.as_deref(), "return_to")
         .filter(|path| is_local_path(path))
         .unwrap_or_else(|| "/".to_owned());
     let started = state
@@ -92,30 +84,24 @@ async fn login(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
-struct CallbackQuery {
-    state: Option<String>,
-    code: Option<String>,
-    iss: Option<String>,
-    error: Option<String>,
-}
-
 async fn callback(
     State(state): State<AppState>,
     meta: RequestMeta,
     ApiPath(provider): ApiPath<String>,
-    Query(query): Query<CallbackQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let binding = cookie(&headers, &[BINDING_COOKIE, INSECURE_BINDING_COOKIE]);
-    let outcome = match (&query.state, &query.code, &query.error) {
+    let param = |name| query_param(query.as_deref(), name);
+    let (flow, code, error, iss) = (param("state"), param("code"), param("error"), param("iss"));
+    let outcome = match (&flow, &code, &error) {
         (Some(flow), Some(code), None) => state
             .oidc
             .finish_login(
                 &provider,
                 flow,
                 code,
-                query.iss.as_deref(),
+                iss.as_deref(),
                 binding,
                 Instant::now(),
             )
@@ -176,7 +162,7 @@ async fn sign_in(
         id_token,
         return_to,
     } = completed;
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let source = format!("oidc:{}", provider.id);
     let person = ExternalPerson {
         source: source.clone(),
@@ -209,15 +195,12 @@ async fn sign_in(
     let event = AuditEvent::new(
         "auth.login",
         Outcome::Success,
-        EventActor {
-            kind: ActorKind::User,
-            id: user.id.to_string(),
-            tenant: user.tenant_id.clone(),
-        },
+        super::auth::user_actor(&user),
         format!("user:{}", user.id),
     )
     .detail("method", "oidc")
     .detail("provider", provider.id.clone())
+    .detail("session", family.to_string())
     .detail("role", user.role.as_str());
     if let Err(error) = state.audit(meta, event).await {
         tracing::error!(%error, "could not record an OIDC login");
@@ -282,7 +265,7 @@ async fn backchannel_logout(
         }
     };
     let source = format!("oidc:{provider}");
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let sessions = state
         .store
         .take_external_sessions(&source, request.sub.as_deref(), request.sid.as_deref())
@@ -394,6 +377,14 @@ fn oidc_problem(provider: &str, error: &OidcError) -> ApiError {
             )
         }
     }
+}
+
+/// The first value of `name` in a query string (a query that does not parse as a form
+/// yields what it can, never an error: this is a browser navigation).
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
 }
 
 /// A path on this server: starts with one `/`, no scheme or host, no backslash, no

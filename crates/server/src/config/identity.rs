@@ -154,7 +154,7 @@ pub struct LdapConfig {
     /// The CA certificates (from `ldap.ca_file`, PEM) that sign the server's certificate;
     /// empty means the system's roots.
     pub ca_certs: Vec<CertificateDer<'static>>,
-    /// Limit for connecting and for each operation.
+    /// Limit for one sign-in at the directory (connecting, searches, binds).
     pub timeout: Duration,
     /// The service account that searches for users (anonymous search when absent).
     pub bind_dn: Option<String>,
