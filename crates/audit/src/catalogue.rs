@@ -315,6 +315,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         "A moderator lowered someone's raised hand.",
     ),
     spec(
+        "moderation.waiting_room",
+        C::Moderation,
+        S::Informational,
+        "A moderator switched the waiting room on or off during the meeting.",
+    ),
+    spec(
         "moderation.lock",
         C::Moderation,
         S::Informational,
@@ -395,6 +401,55 @@ pub const ACTIONS: &[ActionSpec] = &[
     ),
 ];
 
+/// The action-specific details an entry carries (besides the fields every entry has), for
+/// `docs/audit-events.md`. Actions not listed carry none.
+pub const DETAILS: &[(&str, &str)] = &[
+    ("auth.login", "`method`; `session` (login session id) on success; `reason` and `username` (personal) on failure"),
+    ("auth.logout", "`session`"),
+    ("auth.token_refresh", "`session`"),
+    ("auth.refresh_reuse", "`session` (the revoked one)"),
+    ("access.denied", "`reason` (missing permission or token error)"),
+    ("meeting.create", "`title` (personal), `password` (whether one is set), `waiting_room`"),
+    ("meeting.update", "`changed` (names of the changed fields, never their values for passwords)"),
+    ("invite.create", "`expires_at` if the invite expires"),
+    ("participant.join", "`display_name` (personal)"),
+    ("participant.leave", "`display_name` (personal)"),
+    ("participant.admit", "`participant` (meeting-scoped id)"),
+    ("participant.deny", "`participant`"),
+    ("moderation.mute", "`participant`"),
+    ("moderation.remove", "`participant`"),
+    ("moderation.ban", "`participant` (when refused) or `banned` (user, guest or invite)"),
+    ("moderation.grant_moderator", "`participant`"),
+    ("moderation.revoke_moderator", "`participant`"),
+    ("moderation.lower_hand", "`participant`, or `all`"),
+    ("moderation.waiting_room", "`enabled`"),
+    ("moderation.lock", "`locked`"),
+    ("audit.key_valid", "`key_name`, `public_key`, `not_before_ms`, `not_after_ms`"),
+    ("audit.export", "`first_seq`, `entries`, `via`"),
+];
+
+/// The catalogue as the Markdown table of `docs/audit-events.md`.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| action | category | severity | description | details |\n|---|---|---|---|---|\n",
+    );
+    for spec in ACTIONS {
+        let details = DETAILS
+            .iter()
+            .find(|(name, _)| *name == spec.name)
+            .map_or("—", |(_, d)| d);
+        out.push_str(&format!(
+            "| `{}` | {:?} | {} | {} | {} |\n",
+            spec.name,
+            spec.category,
+            spec.severity.name(),
+            spec.description,
+            details
+        ));
+    }
+    out
+}
+
 /// The catalogue row of `action`, if it is one.
 pub fn lookup(action: &str) -> Option<&'static ActionSpec> {
     ACTIONS.iter().find(|spec| spec.name == action)
@@ -429,6 +484,13 @@ mod tests {
                 "{}",
                 spec.name
             );
+        }
+    }
+
+    #[test]
+    fn details_name_catalogue_actions() {
+        for (name, _) in DETAILS {
+            assert!(lookup(name).is_some(), "{name} has details but no catalogue row");
         }
     }
 

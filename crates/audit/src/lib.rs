@@ -24,7 +24,7 @@ pub mod entry;
 pub mod log;
 pub mod merkle;
 
-pub use bundle::{Bundle, BundleEntry, Report, VerifyError, verify_bundle};
+pub use bundle::{Bundle, BundleEntry, BundleStart, ProvenKey, Report, VerifyError, verify_bundle};
 pub use checkpoint::{Checkpoint, CheckpointBody, CheckpointError, KeyRecord, SigningKey};
 pub use compact::{CompactError, CompactRange};
 pub use entry::{Actor, ActorKind, Detail, Entry, EntryError, Outcome, Personal, Value};

@@ -154,6 +154,7 @@ impl AuditLog {
             keys: self.keys.clone(),
             entries: self.entries.clone(),
             checkpoints: self.checkpoints.iter().map(Checkpoint::to_note).collect(),
+            start: None,
         }
     }
 
@@ -166,6 +167,7 @@ impl AuditLog {
             origin: self.origin,
             keys: self.keys,
             entries: self.entries,
+            start: None,
         }
     }
 

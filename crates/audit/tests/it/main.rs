@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bundle;
+mod catalogue_doc;
 mod checkpoint;
 mod entry;
 mod fixture;
