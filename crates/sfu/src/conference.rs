@@ -653,13 +653,6 @@ impl Conference {
             p.renegotiate = true;
             return;
         }
-        // An offer that stops every m-line leaves its BUNDLE group empty, which browsers
-        // refuse (Chromium: InvalidAccessError), so the subscriber would never answer and
-        // never get another offer. With nothing left to receive, the old m-lines stay (no
-        // media flows on them) until a track comes: that offer stops them and adds it.
-        if wanted.is_empty() {
-            return;
-        }
         let mut stopped = Vec::new();
         let mut added = Vec::new();
         let rtc = &mut p.rtcs[Side::Subscribe as usize].rtc;
