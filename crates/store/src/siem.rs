@@ -104,14 +104,29 @@ impl Store {
             ],
             fetch_all
         )?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(CheckpointNoteRecord {
-                    size: to_u64(r.size, "audit_checkpoints.size")?,
-                    time_ms: to_u64(r.time_ms, "audit_checkpoints.time_ms")?,
-                    note: r.note,
-                })
-            })
-            .collect()
+        rows.into_iter().map(CheckpointRow::decode).collect()
+    }
+
+    /// The signed checkpoint of the largest tree size, if any was signed yet.
+    pub async fn latest_checkpoint_note(&self) -> Result<Option<CheckpointNoteRecord>, StoreError> {
+        let row: Option<CheckpointRow> = fetch!(
+            self,
+            query_as(
+                "SELECT size, time_ms, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
+            ),
+            [],
+            fetch_optional
+        )?;
+        row.map(CheckpointRow::decode).transpose()
+    }
+}
+
+impl CheckpointRow {
+    fn decode(self) -> Result<CheckpointNoteRecord, StoreError> {
+        Ok(CheckpointNoteRecord {
+            size: to_u64(self.size, "audit_checkpoints.size")?,
+            time_ms: to_u64(self.time_ms, "audit_checkpoints.time_ms")?,
+            note: self.note,
+        })
     }
 }
