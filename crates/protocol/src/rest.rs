@@ -28,6 +28,9 @@ pub struct SessionResponse {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct CreateMeeting {
     pub title: String,
+    /// Free text, at most 2000 characters; absent or empty means none.
+    #[serde(default)]
+    pub description: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
     #[serde(default)]
@@ -39,6 +42,9 @@ pub struct CreateMeeting {
 pub struct UpdateMeeting {
     #[serde(default)]
     pub title: Option<String>,
+    /// `""` clears the description.
+    #[serde(default)]
+    pub description: Option<String>,
     #[serde(default, with = "double_option")]
     pub password: Option<Option<String>>,
     #[serde(default)]
@@ -49,6 +55,8 @@ pub struct UpdateMeeting {
 pub struct Meeting {
     pub id: MeetingId,
     pub title: String,
+    /// Empty when there is none.
+    pub description: String,
     pub has_password: bool,
     pub waiting_room: bool,
     pub owner_id: UserId,

@@ -81,6 +81,7 @@ pub async fn ensure(store: &Store, now: OffsetDateTime) -> Result<Demo, DemoErro
                 title: DEMO_TITLE.into(),
                 password_hash: None,
                 waiting_room: false,
+                description: String::new(),
             },
             now,
         )

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod audit;
 pub mod audit_cli;
+pub mod branding;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
     let web_client = web::WebClient::new(&state.config.web.assets_dir);
     let mut router = Router::new()
         .nest("/api/v1", api)
+        .merge(branding::routes())
         .fallback(move |request| {
             let web_client = web_client.clone();
             async move { web_client.handle(request).await }

@@ -99,7 +99,7 @@ pub use audit_query::{AuditSearch, MAX_AUDIT_SEARCH_PAGE};
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, is_admin, created_at";
 const MEETING_COLUMNS: &str =
-    "id, owner_id, title, password_hash, waiting_room, created_at, updated_at";
+    "id, owner_id, title, password_hash, waiting_room, created_at, updated_at, description";
 const INVITE_COLUMNS: &str = "code, meeting_id, expires_at, revoked_at, created_at";
 const REFRESH_COLUMNS: &str =
     "id, user_id, token_hash, family_id, expires_at, revoked_at, replaced_by, created_at";
@@ -397,7 +397,7 @@ impl Store {
     ) -> Result<MeetingRecord, StoreError> {
         let id = MeetingId::random();
         let sql = format!(
-            "INSERT INTO meetings ({MEETING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+            "INSERT INTO meetings ({MEETING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
              RETURNING {MEETING_COLUMNS}"
         );
         let row: MeetingRow = fetch!(
@@ -410,6 +410,7 @@ impl Store {
                 new.password_hash.as_deref(),
                 new.waiting_room,
                 now.unix_timestamp(),
+                &new.description,
             ],
             fetch_one
         )?;
@@ -448,6 +449,7 @@ impl Store {
             "UPDATE meetings SET title = COALESCE($2, title), \
              waiting_room = COALESCE($3, waiting_room), \
              password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END, \
+             description = COALESCE($7, description), \
              updated_at = $6 WHERE id = $1 RETURNING {MEETING_COLUMNS}"
         );
         let row: Option<MeetingRow> = fetch!(
@@ -460,6 +462,7 @@ impl Store {
                 set_password,
                 password_hash.as_deref(),
                 now.unix_timestamp(),
+                update.description.as_deref(),
             ],
             fetch_optional
         )?;

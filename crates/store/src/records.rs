@@ -38,6 +38,8 @@ pub struct MeetingRecord {
     pub waiting_room: bool,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Free text for the participants (agenda, dial-in notes); empty when there is none.
+    pub description: String,
 }
 
 /// A new meeting; the store assigns its id.
@@ -47,6 +49,7 @@ pub struct NewMeeting {
     pub title: String,
     pub password_hash: Option<String>,
     pub waiting_room: bool,
+    pub description: String,
 }
 
 /// A partial meeting update: `None` keeps a field. `password_hash: Some(None)` clears
@@ -56,6 +59,7 @@ pub struct MeetingUpdate {
     pub title: Option<String>,
     pub password_hash: Option<Option<String>>,
     pub waiting_room: Option<bool>,
+    pub description: Option<String>,
 }
 
 /// An invite code of a meeting.

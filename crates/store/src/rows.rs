@@ -28,6 +28,7 @@ pub(crate) struct MeetingRow {
     waiting_room: bool,
     created_at: i64,
     updated_at: i64,
+    description: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -96,6 +97,7 @@ impl TryFrom<MeetingRow> for MeetingRecord {
             waiting_room: row.waiting_room,
             created_at: when("meetings.created_at", row.created_at)?,
             updated_at: when("meetings.updated_at", row.updated_at)?,
+            description: row.description,
         })
     }
 }

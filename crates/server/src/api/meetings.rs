@@ -40,6 +40,7 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateMeeting>,
 ) -> Result<(StatusCode, Json<Meeting>), ApiError> {
     let title = validate::title(&body.title)?;
+    let description = validate::description(body.description.as_deref().unwrap_or(""))?;
     let password_hash = match validate::new_password(body.password.as_deref())? {
         Some(p) => Some(passwords::hash(p).await?),
         None => None,
@@ -52,6 +53,7 @@ pub async fn create(
                 title,
                 password_hash,
                 waiting_room: body.waiting_room,
+                description,
             },
             OffsetDateTime::now_utc(),
         )
@@ -78,6 +80,11 @@ pub async fn update(
 ) -> Result<Json<Meeting>, ApiError> {
     owned_meeting(&state, claims.sub, id).await?;
     let title = body.title.as_deref().map(validate::title).transpose()?;
+    let description = body
+        .description
+        .as_deref()
+        .map(validate::description)
+        .transpose()?;
     let password_hash = match body.password {
         None => None,
         Some(new) => match validate::new_password(new.as_deref())? {
@@ -93,6 +100,7 @@ pub async fn update(
                 title,
                 password_hash,
                 waiting_room: body.waiting_room,
+                description,
             },
             OffsetDateTime::now_utc(),
         )
@@ -257,6 +265,7 @@ pub fn meeting_body(m: &MeetingRecord) -> Meeting {
     Meeting {
         id: m.id,
         title: m.title.clone(),
+        description: m.description.clone(),
         has_password: m.password_hash.is_some(),
         waiting_room: m.waiting_room,
         owner_id: m.owner_id,

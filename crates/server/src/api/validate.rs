@@ -7,10 +7,28 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 pub const MAX_USERNAME_CHARS: usize = 64;
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
 /// A meeting title: trimmed, 1–200 characters, no control characters.
 pub fn title(raw: &str) -> Result<String, ApiError> {
     bounded_text("title", raw, MAX_TITLE_CHARS)
+}
+
+/// A meeting description: trimmed, at most 2000 characters (empty means none), line
+/// breaks allowed but no other control characters.
+pub fn description(raw: &str) -> Result<String, ApiError> {
+    let text = raw.trim();
+    if text.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(ApiError::invalid(format!(
+            "description: at most {MAX_DESCRIPTION_CHARS} characters"
+        )));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::invalid(
+            "description: must not contain control characters other than line breaks",
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// A display name: trimmed, 1–64 characters, no control characters.
@@ -63,5 +81,14 @@ mod tests {
         assert!(display_name(&"é".repeat(64)).is_ok());
         assert_eq!(new_password(Some("")).unwrap(), None);
         assert!(new_password(Some(&"p".repeat(129))).is_err());
+        assert_eq!(
+            description("  Agenda:\n1. Budget\n ").unwrap(),
+            "Agenda:\n1. Budget"
+        );
+        assert_eq!(description("   ").unwrap(), "");
+        assert!(description(&"d".repeat(2000)).is_ok());
+        assert!(description(&"d".repeat(2001)).is_err());
+        assert!(description("tab\there").is_err());
+        assert!(description("bell\u{7}").is_err());
     }
 }

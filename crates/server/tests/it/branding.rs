@@ -1,11 +1,10 @@
 //! `[branding]`: the config checks, `/branding.css`, `/branding/logo` and the branding in
 //! `GET /api/v1/config`.
 
-use crate::common::{TempDir, test_config};
+use crate::common::{TempDir, get_raw as get, test_config};
 use axum::http::{HeaderMap, StatusCode};
 use plenum_server::config::{Layer, Origin, RawValue};
 use plenum_server::{AppState, Config, app};
-use tower::ServiceExt as _;
 
 const SVG: &str = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><rect width=\"10\" height=\"10\"/></svg>\n";
 
@@ -16,19 +15,6 @@ async fn router(dir: &TempDir, extra: &[(&str, &str)]) -> axum::Router {
         .await
         .unwrap();
     app(state)
-}
-
-async fn get(router: &axum::Router, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let request = axum::http::Request::get(path)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (status, headers, body.to_vec())
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {

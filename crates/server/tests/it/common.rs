@@ -289,3 +289,15 @@ impl TestApp {
         answer.body["code"].as_str().unwrap().to_owned()
     }
 }
+
+/// `GET path` on a router: status, headers and the body as bytes (for non-JSON answers).
+pub async fn get_raw(router: &Router, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let request = Request::get(path).body(Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, headers, body.to_vec())
+}

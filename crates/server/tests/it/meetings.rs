@@ -292,3 +292,62 @@ async fn the_api_runs_on_postgres_too() {
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     app.drop_schema(&schema).await;
 }
+
+#[tokio::test]
+async fn meetings_carry_a_description() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice").await;
+    let created = app
+        .send(Req::post("/api/v1/meetings").bearer(&alice).json(
+            json!({"title": "Budget", "description": "  Agenda:\n1. Numbers\n2. Questions  "}),
+        ))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    assert_eq!(
+        created.body["description"],
+        "Agenda:\n1. Numbers\n2. Questions"
+    );
+    let plain = app
+        .send(
+            Req::post("/api/v1/meetings")
+                .bearer(&alice)
+                .json(json!({"title": "Plain"})),
+        )
+        .await;
+    assert_eq!(plain.body["description"], "");
+
+    let path = format!("/api/v1/meetings/{}", created.body["id"].as_str().unwrap());
+    // (patch, expected description): other fields keep it, "" clears it.
+    let patches = [
+        (
+            json!({"title": "Budget 2027"}),
+            "Agenda:\n1. Numbers\n2. Questions",
+        ),
+        (json!({"description": "Slides attached"}), "Slides attached"),
+        (json!({"description": ""}), ""),
+    ];
+    for (patch, description) in patches {
+        let answer = app
+            .send(
+                Req::new(Method::PATCH, &path)
+                    .bearer(&alice)
+                    .json(patch.clone()),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{patch} {answer:?}");
+        assert_eq!(answer.body["description"], description, "{patch}");
+    }
+
+    let too_long = "d".repeat(2001);
+    for bad in [json!(too_long), json!("tab\there"), json!(5)] {
+        let answer = app
+            .send(
+                Req::new(Method::PATCH, &path)
+                    .bearer(&alice)
+                    .json(json!({ "description": bad })),
+            )
+            .await;
+        assert!(answer.status.is_client_error(), "{bad} {answer:?}");
+        assert_eq!(answer.header("content-type"), "application/problem+json");
+    }
+}

@@ -1,9 +1,8 @@
 //! The static web client, its SPA fallback, the placeholder page and security headers.
 
-use crate::common::{TempDir, test_config};
+use crate::common::{TempDir, get_raw, test_config};
 use axum::http::StatusCode;
 use plenum_server::{AppState, app};
-use tower::ServiceExt as _;
 
 async fn app_with_assets(assets: Option<&std::path::Path>, dir: &TempDir) -> axum::Router {
     let mut extra = Vec::new();
@@ -21,15 +20,7 @@ async fn app_with_assets(assets: Option<&std::path::Path>, dir: &TempDir) -> axu
 }
 
 async fn get(router: &axum::Router, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let request = axum::http::Request::get(path)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
+    let (status, headers, body) = get_raw(router, path).await;
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 

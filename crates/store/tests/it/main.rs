@@ -163,6 +163,7 @@ async fn meeting(store: &Store, owner: UserId, title: &str) -> MeetingId {
                 title: title.into(),
                 password_hash: None,
                 waiting_room: false,
+                description: String::new(),
             },
             t0(),
         )
@@ -293,6 +294,59 @@ async fn meetings_crud_and_listing_by_owner(s: &TestStore) {
         assert_eq!(m.created_at, t0());
     }
 
+    // The description: empty by default, set on creation or later, kept by other updates,
+    // cleared with "".
+    assert_eq!(s.meeting_by_id(second).await.unwrap().description, "");
+    let notes = "Agenda:\n1. Budget";
+    let set = |description: &str| MeetingUpdate {
+        description: Some(description.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.update_meeting(second, set(notes), later)
+            .await
+            .unwrap()
+            .description,
+        notes
+    );
+    let renamed = MeetingUpdate {
+        title: Some("2nd".into()),
+        ..Default::default()
+    };
+    let m = s.update_meeting(second, renamed, later).await.unwrap();
+    assert_eq!((m.title.as_str(), m.description.as_str()), ("2nd", notes));
+    assert_eq!(s.meeting_by_id(second).await.unwrap().description, notes);
+    assert_eq!(
+        s.update_meeting(second, set(""), later)
+            .await
+            .unwrap()
+            .description,
+        ""
+    );
+    let described = s
+        .create_meeting(
+            NewMeeting {
+                owner_id: bob,
+                title: "with notes".into(),
+                password_hash: None,
+                waiting_room: false,
+                description: "Bring the slides".into(),
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(described.description, "Bring the slides");
+    assert_eq!(
+        s.meetings_by_owner(bob)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.id == described.id)
+            .map(|m| m.description),
+        Some("Bring the slides".to_owned())
+    );
+
     assert!(matches!(
         s.update_meeting(MeetingId::random(), MeetingUpdate::default(), later)
             .await,
@@ -306,6 +360,7 @@ async fn meetings_crud_and_listing_by_owner(s: &TestStore) {
                 title: "x".into(),
                 password_hash: None,
                 waiting_room: false,
+                description: String::new(),
             },
             t0(),
         )
