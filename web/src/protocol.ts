@@ -19,6 +19,7 @@ export const MAX_CHAT_CHARS = 4000;
 export const MAX_DISPLAY_NAME_CHARS = 64;
 export const MAX_TITLE_CHARS = 200;
 export const MAX_PASSWORD_CHARS = 128;
+export const MAX_DESCRIPTION_CHARS = 2000;
 
 /** WebSocket close codes. */
 export const CloseCode = {
@@ -64,12 +65,15 @@ export interface SessionResponse {
 
 export interface CreateMeeting {
   title: string;
+  description?: string;
   password?: string | null;
   waiting_room?: boolean;
 }
 
 export interface UpdateMeeting {
   title?: string;
+  /** `''` clears the description, absent keeps it. */
+  description?: string;
   /** `null` clears the password, absent keeps it. */
   password?: string | null;
   waiting_room?: boolean;
@@ -78,6 +82,8 @@ export interface UpdateMeeting {
 export interface Meeting {
   id: MeetingId;
   title: string;
+  /** Empty when there is none. */
+  description: string;
   has_password: boolean;
   waiting_room: boolean;
   owner_id: UserId;

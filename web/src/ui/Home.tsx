@@ -4,9 +4,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type AuthSession } from '../api';
 import { formatDateTime } from '../dates';
 import { getLang, t } from '../i18n';
-import { MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
+import { MAX_DESCRIPTION_CHARS, MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
 import { link } from './App';
-import { EditMeeting, StartNowButton } from './MeetingEditor';
+import { EditMeeting, FormError, StartNowButton, WaitingRoomCheck } from './MeetingEditor';
 
 export function Home({ auth }: { auth: AuthSession }) {
   const [meetings, setMeetings] = useState<Meeting[] | null>(null);
@@ -102,6 +102,7 @@ export function Home({ auth }: { auth: AuthSession }) {
                   {t('home.delete')}
                 </button>
               </div>
+              {m.description && <p class="meeting-description">{m.description}</p>}
               {editing === m.id && (
                 <EditMeeting
                   auth={auth}
@@ -129,6 +130,7 @@ export function Home({ auth }: { auth: AuthSession }) {
 
 function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () => void }) {
   const [title, setTitle] = useState('');
+  const [description, setDescription] = useState('');
   const [password, setPassword] = useState('');
   const [waitingRoom, setWaitingRoom] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -141,10 +143,12 @@ function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () =
     try {
       await api.createMeeting(await auth.accessToken(), {
         title: title.trim(),
+        description: description.trim(),
         password: password ? password : null,
         waiting_room: waitingRoom,
       });
       setTitle('');
+      setDescription('');
       setPassword('');
       setWaitingRoom(false);
       onCreated();
@@ -163,6 +167,10 @@ function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () =
         <input required autoComplete="off" maxLength={MAX_TITLE_CHARS} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
       </label>
       <label class="field">
+        <span>{t('home.meetingDescription')}</span>
+        <textarea rows={3} maxLength={MAX_DESCRIPTION_CHARS} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+      </label>
+      <label class="field">
         <span>{t('home.meetingPassword')}</span>
         <input
           type="password"
@@ -172,15 +180,8 @@ function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () =
           onInput={(e) => setPassword(e.currentTarget.value)}
         />
       </label>
-      <label class="check">
-        <input type="checkbox" checked={waitingRoom} onChange={(e) => setWaitingRoom(e.currentTarget.checked)} />
-        <span>{t('home.waitingRoom')}</span>
-      </label>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <WaitingRoomCheck checked={waitingRoom} onChange={setWaitingRoom} />
+      <FormError error={error} />
       <button type="submit" class="btn btn-primary" disabled={busy}>
         {t('home.create')}
       </button>

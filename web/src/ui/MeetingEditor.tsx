@@ -1,13 +1,13 @@
 /**
  * Home additions: "start a meeting now" (create and enter in one step) and editing a
- * meeting's title, password and waiting room in place.
+ * meeting's title, description, password and waiting room in place.
  */
 
 import { useState } from 'preact/hooks';
 import { api, type AuthSession } from '../api';
 import { t } from '../i18n';
 import { meetingChanges } from '../meetingForm';
-import { MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
+import { MAX_DESCRIPTION_CHARS, MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
 import { navigate } from '../router';
 import { errorText } from './Home';
 import './features.css';
@@ -35,12 +35,26 @@ export function StartNowButton({ auth }: { auth: AuthSession }) {
       <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void start()}>
         {t('home.startNow')}
       </button>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </div>
+  );
+}
+
+/** A form's error, announced as it appears. */
+export function FormError({ error }: { error: string | null }) {
+  return error ? (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
+export function WaitingRoomCheck({ checked, onChange }: { checked: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <label class="check">
+      <input type="checkbox" checked={checked} onChange={(e) => onChange(e.currentTarget.checked)} />
+      <span>{t('home.waitingRoom')}</span>
+    </label>
   );
 }
 
@@ -55,6 +69,7 @@ export function EditMeeting({
   onDone: (saved: Meeting | null) => void;
 }) {
   const [title, setTitle] = useState(meeting.title);
+  const [description, setDescription] = useState(meeting.description);
   const [password, setPassword] = useState('');
   const [removePassword, setRemovePassword] = useState(false);
   const [waitingRoom, setWaitingRoom] = useState(meeting.waiting_room);
@@ -64,7 +79,7 @@ export function EditMeeting({
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const changes = meetingChanges(meeting, { title, password, removePassword, waitingRoom });
+    const changes = meetingChanges(meeting, { title, description, password, removePassword, waitingRoom });
     if (Object.keys(changes).length === 0) {
       onDone(meeting);
       return;
@@ -87,6 +102,10 @@ export function EditMeeting({
         <input required autoComplete="off" maxLength={MAX_TITLE_CHARS} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
       </label>
       <label class="field">
+        <span>{t('home.meetingDescription')}</span>
+        <textarea rows={3} maxLength={MAX_DESCRIPTION_CHARS} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+      </label>
+      <label class="field">
         <span>{meeting.has_password ? t('home.newPassword') : t('home.meetingPassword')}</span>
         <input
           type="password"
@@ -103,15 +122,8 @@ export function EditMeeting({
           <span>{t('home.removePassword')}</span>
         </label>
       )}
-      <label class="check">
-        <input type="checkbox" checked={waitingRoom} onChange={(e) => setWaitingRoom(e.currentTarget.checked)} />
-        <span>{t('home.waitingRoom')}</span>
-      </label>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <WaitingRoomCheck checked={waitingRoom} onChange={setWaitingRoom} />
+      <FormError error={error} />
       <div class="form-actions">
         <button type="submit" class="btn btn-primary" disabled={busy}>
           {t('home.save')}

@@ -88,7 +88,9 @@ export function TileReactions({ reactions, participantId }: { reactions: readonl
   useEffect(() => {
     if (mine.length === 0) return;
     const timer = setTimeout(() => {
-      setDone((before) => new Set([...before, ...mine.map((r) => r.seq)]));
+      // Only numbers still in the room's bounded list need remembering.
+      const listed = new Set(reactions.map((r) => r.seq));
+      setDone((before) => new Set([...before, ...mine.map((r) => r.seq)].filter((seq) => listed.has(seq))));
     }, REACTION_SHOWN_MS);
     return () => clearTimeout(timer);
   }, [mine.map((r) => r.seq).join(',')]);

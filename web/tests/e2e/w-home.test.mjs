@@ -1,6 +1,6 @@
 // (w) Home: "start a meeting now" creates a meeting and enters it in one step; editing a
-// meeting changes title, password and waiting room (checked over REST); creation dates are
-// written the German way in German.
+// meeting changes title, description, password and waiting room (checked over REST);
+// creation dates are written the German way in German.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { adminToken, enterFromLobby, rest, scenario, selfId, waitFor } from './harness.mjs';
@@ -39,6 +39,7 @@ test('start now, edit a meeting, localised dates', { timeout: 180_000 }, () =>
     await de.page.getByRole('button', { name: `„Meeting of ${me.display_name}“ bearbeiten`, exact: true }).click();
     const form = de.page.locator('form.meeting-edit');
     await form.getByLabel('Titel', { exact: true }).fill('Umbenannt');
+    await form.getByLabel('Beschreibung (optional)', { exact: true }).fill('Tagesordnung:\n1. Haushalt');
     await form.getByLabel('Passwort (optional)', { exact: true }).fill('geheim-123');
     await form.getByLabel('Warteraum', { exact: true }).check();
     await form.getByRole('button', { name: 'Speichern', exact: true }).click();
@@ -48,6 +49,9 @@ test('start now, edit a meeting, localised dates', { timeout: 180_000 }, () =>
     assert.ok(await de.page.getByText('Passwortgeschützt', { exact: true }).isVisible());
     const saved = (await rest(server, 'GET', `/meetings/${meetingId}`, { token })).json;
     assert.equal(saved.title, 'Umbenannt');
+    assert.equal(saved.description, 'Tagesordnung:\n1. Haushalt');
+    const shown = await de.evaluate(() => [...document.querySelectorAll('.meeting-description')].map((e) => e.textContent));
+    assert.deepEqual(shown, ['Tagesordnung:\n1. Haushalt']);
     assert.equal(saved.has_password, true);
     assert.equal(saved.waiting_room, true);
 
