@@ -21,10 +21,12 @@ export const RECONNECT_GIVE_UP_MS = 120_000;
 export const RECONNECT_OPEN_TIMEOUT_MS = 8_000;
 
 /**
- * How long ICE may stay `disconnected` before the media counts as lost. Short blips
- * recover by themselves; a dead network does not.
+ * How long ICE may stay `disconnected` before the media counts as lost. Short blips (and
+ * consent checks delayed on a busy machine) recover by themselves; a dead network does
+ * not. A network that really went away usually shows first as the browser going offline
+ * or the socket closing.
  */
-export const ICE_DISCONNECTED_GRACE_MS = 4_000;
+export const ICE_DISCONNECTED_GRACE_MS = 10_000;
 
 /**
  * The delay before retry number `attempt` (0-based): exponential growth from `baseMs`,
