@@ -8,12 +8,14 @@
  */
 
 import type {
+  AuthProviders,
   ClientConfig,
   CreateInvite,
   CreateMeeting,
   GuestTokenRequest,
   Invite,
   InviteInfo,
+  LogoutResponse,
   JoinTokenRequest,
   Meeting,
   MeetingId,
@@ -76,8 +78,12 @@ export const api = {
   config: () => request<ClientConfig>('GET', '/config'),
   login: (username: string, password: string) =>
     request<SessionResponse>('POST', '/auth/login', { username, password }),
+  ldapLogin: (username: string, password: string) =>
+    request<SessionResponse>('POST', '/auth/ldap/login', { username, password }),
+  providers: () => request<AuthProviders>('GET', '/auth/providers'),
   refresh: () => request<SessionResponse>('POST', '/auth/refresh'),
-  logout: () => request<void>('POST', '/auth/logout'),
+  /** 204 (nothing) for local sessions; an OIDC session names the provider's logout page. */
+  logout: () => request<LogoutResponse | undefined>('POST', '/auth/logout'),
   me: (token: string) => request<User>('GET', '/me', undefined, token),
   meetings: (token: string) => request<Meeting[]>('GET', '/meetings', undefined, token),
   meeting: (token: string, id: MeetingId) => request<Meeting>('GET', `/meetings/${enc(id)}`, undefined, token),
@@ -123,8 +129,9 @@ export class AuthSession {
     return this.token !== null;
   }
 
-  async login(username: string, password: string): Promise<void> {
-    this.apply(await api.login(username, password));
+  /** Signs in with a local account, or with a directory (LDAP) account. */
+  async login(username: string, password: string, directory = false): Promise<void> {
+    this.apply(await (directory ? api.ldapLogin : api.login)(username, password));
   }
 
   /** Tries the refresh cookie; false when there is no valid session. */
@@ -148,11 +155,15 @@ export class AuthSession {
   }
 
   async logout(): Promise<void> {
+    let answer: LogoutResponse | undefined;
     try {
-      await api.logout();
+      answer = await api.logout();
     } finally {
       this.clear();
     }
+    // A session from an identity provider ends there too (RP-initiated logout); the
+    // provider sends the browser back to the start page.
+    if (answer?.end_session_url) window.location.assign(answer.end_session_url);
   }
 
   /** A valid access token, renewing it first when it is about to expire. */

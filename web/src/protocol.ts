@@ -68,6 +68,22 @@ export interface CreateMeeting {
   description?: string;
   password?: string | null;
   waiting_room?: boolean;
+/** `GET /auth/providers` (docs/identity.md). */
+export interface AuthProviders {
+  oidc: OidcProviderInfo[];
+  ldap: boolean;
+}
+
+export interface OidcProviderInfo {
+  id: string;
+  display_name: string;
+}
+
+/** `POST /auth/logout` of an OIDC session (others answer 204). */
+export interface LogoutResponse {
+  end_session_url: string;
+}
+
 }
 
 export interface UpdateMeeting {

@@ -110,11 +110,13 @@ export async function waitFor(check, { timeout = 20_000, interval = 200, message
  *   Admin login:   admin / <password>
  *   Guest invite:  http://127.0.0.1:8080/j/<code>
  */
-export async function startServer({ env = {}, args = [], mediaIp = '127.0.0.1', httpIp = '127.0.0.1' } = {}) {
+export async function startServer({ env = {}, args = [], mediaIp = '127.0.0.1', httpIp = '127.0.0.1', httpPort = null } = {}) {
   const bin = serverBinary();
   if (!existsSync(bin)) throw new Error(`server binary ${bin} not found: run cargo build -p plenum-server`);
   const dataDir = mkdtempSync(join(tmpdir(), 'plenum-e2e-'));
-  const httpPort = await freeTcpPort();
+  // A test that must name the server's URL before it starts (say, to an identity provider)
+  // picks the port itself.
+  httpPort ??= await freeTcpPort();
   const mediaPort = await freeUdpPort(mediaIp);
   const child = spawn(
     bin,
