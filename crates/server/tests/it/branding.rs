@@ -129,6 +129,9 @@ fn config_error(dir: &TempDir, keys: &[(&str, &str)]) -> plenum_server::config::
     Config::from_layer(&layer).expect_err("must be refused")
 }
 
+/// Branding keys, the key the error must name, and words its reason must contain.
+type RefusedCase<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+
 #[test]
 fn bad_branding_is_refused_naming_the_key_and_the_reason() {
     let dir = TempDir::new();
@@ -144,8 +147,7 @@ fn bad_branding_is_refused_naming_the_key_and_the_reason() {
     let missing = dir.path().join("none.svg").to_str().unwrap().to_owned();
     let long_name = "x".repeat(65);
     let long_text = "y".repeat(1001);
-    // (keys, the key named, words in the reason)
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    let cases: Vec<RefusedCase> = vec![
         (
             vec![("branding.logo_file", &html_as_svg)],
             "branding.logo_file",
