@@ -316,8 +316,6 @@ impl Room {
                     let state = self.room_state(true);
                     self.out.send(conn, ServerMessage::RoomState(state));
                 } else {
-                    // Audit hook: this is `moderation.lock` (detail: locked) in the audit
-                    // catalogue, to be emitted here once the room has an audit output.
                     self.locked = locked;
                     self.broadcast_room_state();
                 }
