@@ -646,3 +646,135 @@ impl<'a> Table<'a> {
             .transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Config, Layer, Origin};
+    use plenum_protocol::AccountRole;
+
+    fn load(toml: &str) -> Result<Config, super::ConfigError> {
+        Config::from_layer(&Layer::from_toml(toml, Origin::Default)?)
+    }
+
+    fn refused(toml: &str) -> (String, String) {
+        let error = load(toml).unwrap_err();
+        (error.key, error.reason)
+    }
+
+    const PROVIDER: &str = "[[oidc.providers]]\nid = \"corp\"\nissuer = \"https://idp.example\"\nclient_id = \"plenum\"\n";
+
+    #[test]
+    fn providers_load_with_defaults() {
+        let config = load(&format!(
+            "{PROVIDER}roles = [{{ group = \"staff\", role = \"user\" }}, {{ claim = \"dept\", value = \"it\", role = \"tenant_admin\" }}]\n"
+        ))
+        .unwrap();
+        let p = &config.identity.oidc[0];
+        assert_eq!(p.display_name, "corp");
+        assert_eq!(p.scopes, ["openid", "profile", "email"]);
+        assert_eq!(p.groups_claim, "groups");
+        assert_eq!(p.default_role, AccountRole::None);
+        assert_eq!(p.roles[1].claim.as_deref(), Some("dept"));
+        assert!(p.client_secret.is_none());
+        assert!(config.identity.ldap.is_none());
+    }
+
+    #[test]
+    fn bad_providers_name_the_key() {
+        let cases = [
+            (
+                PROVIDER.replace("https://idp.example", "http://idp.example"),
+                "oidc.providers[0].issuer",
+            ),
+            (
+                format!("{PROVIDER}colour = \"red\"\n"),
+                "oidc.providers[0].colour",
+            ),
+            (
+                PROVIDER.replace("\"corp\"", "\"Corp!\""),
+                "oidc.providers[0].id",
+            ),
+            (format!("{PROVIDER}{PROVIDER}"), "oidc.providers[1].id"),
+            (
+                format!("{PROVIDER}roles = [{{ group = \"x\", role = \"root\" }}]\n"),
+                "oidc.providers[0].roles[0].role",
+            ),
+            (
+                format!(
+                    "{PROVIDER}roles = [{{ group = \"x\", claim = \"y\", role = \"user\" }}]\n"
+                ),
+                "oidc.providers[0].roles[0].group",
+            ),
+            (
+                format!("{PROVIDER}client_secret = \"a\"\nclient_secret_file = \"/x\"\n"),
+                "oidc.providers[0].client_secret",
+            ),
+        ];
+        for (toml, key) in cases {
+            assert_eq!(refused(&toml).0, key, "{toml}");
+        }
+        // A loopback issuer may be plain http (tests, a provider on the same host).
+        assert!(load(&PROVIDER.replace("https://idp.example", "http://127.0.0.1:9000")).is_ok());
+    }
+
+    #[test]
+    fn ldap_refuses_plain_text_and_stray_keys() {
+        let base = "[ldap]\nuser_base = \"ou=people,dc=example,dc=org\"\n";
+        let starttls = load(&format!("{base}url = \"ldap://ldap.example.org\"\n")).unwrap();
+        let ldap = starttls.identity.ldap.unwrap();
+        assert_eq!(ldap.security, super::LdapSecurity::StartTls);
+        assert_eq!(ldap.default_role, AccountRole::None);
+        let cases = [
+            (
+                format!("{base}url = \"ldap://x\"\nstarttls = false\n"),
+                "ldap.starttls",
+            ),
+            (
+                format!("{base}url = \"ldaps://x\"\nstarttls = true\n"),
+                "ldap.starttls",
+            ),
+            (format!("{base}url = \"http://x\"\n"), "ldap.url"),
+            (base.to_owned(), "ldap.url"),
+            (
+                format!("{base}url = \"ldaps://x\"\nuser_filter = \"(uid=x)\"\n"),
+                "ldap.user_filter",
+            ),
+            (
+                format!("{base}url = \"ldaps://x\"\nad_matching_rule_in_chain = true\n"),
+                "ldap.ad_matching_rule_in_chain",
+            ),
+            (
+                format!("{base}url = \"ldaps://x\"\nnested_groups_depth = 11\n"),
+                "ldap.nested_groups_depth",
+            ),
+            (
+                format!("{base}url = \"ldaps://x\"\nbind_dn = \"cn=svc\"\n"),
+                "ldap.bind_dn",
+            ),
+            (
+                format!("{base}url = \"ldaps://x\"\nca_file = \"/nonexistent/ca.pem\"\n"),
+                "ldap.ca_file",
+            ),
+            ("[ldap]\nurl = \"ldaps://x\"\n".to_owned(), "ldap.user_base"),
+        ];
+        for (toml, key) in cases {
+            assert_eq!(refused(&toml).0, key, "{toml}");
+        }
+        let plain = load(&format!(
+            "{base}url = \"ldap://x\"\nstarttls = false\nallow_plain = true\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            plain.identity.ldap.unwrap().security,
+            super::LdapSecurity::Plain
+        );
+    }
+
+    #[test]
+    fn tables_come_only_from_the_file() {
+        let error =
+            Layer::from_env([("PLENUM_LDAP__ROLES".to_owned(), "x".to_owned())]).unwrap_err();
+        assert_eq!(error.key, "ldap.roles");
+        assert!(error.reason.contains("config file"), "{}", error.reason);
+    }
+}

@@ -15,8 +15,14 @@ pub struct Fetcher {
     client: reqwest::Client,
 }
 
+impl Default for Fetcher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Fetcher {
-    pub fn new() -> Self {
+    fn new() -> Self {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .connect_timeout(TIMEOUT)

@@ -73,14 +73,16 @@ pub struct KeyCache {
     gate: tokio::sync::Mutex<(RefetchGate, bool)>,
 }
 
-impl KeyCache {
-    pub fn new() -> Self {
+impl Default for KeyCache {
+    fn default() -> Self {
         Self {
             keys: RwLock::new(JwkSet { keys: Vec::new() }),
             gate: tokio::sync::Mutex::new((RefetchGate::new(REFETCH_INTERVAL), false)),
         }
     }
+}
 
+impl KeyCache {
     /// The key for a token header: from the cache, or after one (rate-limited) fetch.
     async fn key_for(
         &self,

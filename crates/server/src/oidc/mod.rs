@@ -127,7 +127,7 @@ impl IdClaims {
 pub fn role_for(provider: &OidcProvider, claims: &IdClaims) -> AccountRole {
     mapped_role(&provider.roles, provider.default_role, |rule: &RoleRule| {
         let claim = rule.claim.as_deref().unwrap_or(&provider.groups_claim);
-        claims.values(claim).iter().any(|v| *v == rule.value)
+        claims.values(claim).contains(&rule.value)
     })
 }
 
@@ -199,12 +199,12 @@ impl Oidc {
                 redirect_uri: callback_url(&config.http.public_url, &p.id),
                 config: p.clone(),
                 metadata: tokio::sync::Mutex::new(None),
-                keys: KeyCache::new(),
+                keys: KeyCache::default(),
             })
             .collect();
         Self {
             providers,
-            fetcher: Fetcher::new(),
+            fetcher: Fetcher::default(),
             pending: PendingLogins::default(),
             seen_jtis: Mutex::new(HashMap::new()),
         }

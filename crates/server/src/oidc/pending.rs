@@ -113,7 +113,7 @@ impl PendingLogins {
             .ok_or(PendingError::UnknownState)?;
         let presented = binding.map(hash);
         if presented.is_none_or(|h| {
-            !aws_lc_rs::constant_time::verify_slices_are_equal(&h, &login.binding).is_ok()
+            aws_lc_rs::constant_time::verify_slices_are_equal(&h, &login.binding).is_err()
         }) {
             return Err(PendingError::WrongBrowser);
         }
