@@ -331,3 +331,138 @@ pub(crate) fn to_i64(value: u64) -> Result<i64, StoreError> {
 pub(crate) fn to_u64(value: i64, column: &str) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value} is negative")))
 }
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub time_ms: u64,
+    pub root: Hash,
+    pub key_name: String,
+    /// The compact range at `size`: where an export starting at this checkpoint begins.
+    pub frontier: CompactRange,
+    /// The signed note (C2SP checkpoint).
+    pub note: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct CheckpointRow {
+    size: i64,
+    time_ms: i64,
+    root: String,
+    key_name: String,
+    frontier: String,
+    note: String,
+}
+
+const CHECKPOINT_COLUMNS: &str = "size, time_ms, root, key_name, frontier, note";
+
+impl TryFrom<CheckpointRow> for StoredCheckpoint {
+    type Error = StoreError;
+
+    fn try_from(row: CheckpointRow) -> Result<Self, StoreError> {
+        let size = to_u64(row.size, "audit_checkpoints.size")?;
+        Ok(Self {
+            size,
+            time_ms: to_u64(row.time_ms, "audit_checkpoints.time_ms")?,
+            root: hash_from_hex(&row.root)
+                .ok_or_else(|| StoreError::Corrupt(format!("audit_checkpoints.root {size}")))?,
+            key_name: row.key_name,
+            frontier: compact_range(size, &row.frontier, "audit_checkpoints.frontier")?,
+            note: row.note,
+        })
+    }
+}
+
+impl Store {
+    /// Stores a signed checkpoint. A checkpoint of the same size stored before (by another
+    /// replica, or a retry) is kept and `false` returned.
+    pub async fn add_audit_checkpoint(
+        &self,
+        checkpoint: &StoredCheckpoint,
+    ) -> Result<bool, StoreError> {
+        let done = execute!(
+            self,
+            "INSERT INTO audit_checkpoints (size, time_ms, root, key_name, frontier, note) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (size) DO NOTHING",
+            [
+                to_i64(checkpoint.size)?,
+                to_i64(checkpoint.time_ms)?,
+                to_hex(&checkpoint.root),
+                &checkpoint.key_name,
+                to_hex(&checkpoint.frontier.to_bytes()),
+                &checkpoint.note,
+            ]
+        )?;
+        Ok(done == 1)
+    }
+
+    /// The checkpoints with a size in `from..=to`, smallest first.
+    pub async fn audit_checkpoints(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let rows: Vec<CheckpointRow> = fetch!(
+            self,
+            query_as(&format!(
+                "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints \
+                 WHERE size >= $1 AND size <= $2 ORDER BY size"
+            )),
+            [to_i64(from)?, to_i64(to.min(i64::MAX as u64))?],
+            fetch_all
+        )?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// The newest checkpoint, if any.
+    pub async fn latest_audit_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let row: Option<CheckpointRow> = fetch!(
+            self,
+            query_as(&format!(
+                "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
+            )),
+            [],
+            fetch_optional
+        )?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// Every stored `audit.key_valid` entry (the signing keys and their periods), in seq
+    /// order.
+    pub async fn audit_key_entries(&self) -> Result<Vec<BundleEntry>, StoreError> {
+        let rows: Vec<EntryRow> = fetch!(
+            self,
+            query_as(
+                "SELECT seq, leaf_hash, entry FROM audit_entries WHERE action = $1 ORDER BY seq"
+            ),
+            [plenum_audit::checkpoint::KEY_VALID_ACTION],
+            fetch_all
+        )?;
+        rows.iter().map(EntryRow::decode).collect()
+    }
+}
+
+impl Store {
+    /// The first seq recorded at or after `time_ms`, if any.
+    pub async fn audit_seq_from_time(&self, time_ms: u64) -> Result<Option<u64>, StoreError> {
+        let seq: Option<i64> = fetch!(
+            self,
+            query_scalar("SELECT MIN(seq) FROM audit_entries WHERE time_ms >= $1"),
+            [to_i64(time_ms)?],
+            fetch_one
+        )?;
+        seq.map(|s| to_u64(s, "audit_entries.seq")).transpose()
+    }
+
+    /// The last seq recorded at or before `time_ms`, if any.
+    pub async fn audit_seq_until_time(&self, time_ms: u64) -> Result<Option<u64>, StoreError> {
+        let seq: Option<i64> = fetch!(
+            self,
+            query_scalar("SELECT MAX(seq) FROM audit_entries WHERE time_ms <= $1"),
+            [to_i64(time_ms)?],
+            fetch_one
+        )?;
+        seq.map(|s| to_u64(s, "audit_entries.seq")).transpose()
+    }
+}

@@ -69,3 +69,24 @@ impl Tx {
         .map_err(StoreError::from_sqlx)
     }
 }
+
+/// [`fetch!`](crate) inside a transaction: `tx_fetch!(tx, query_as(sql), [args], fetch_one)`.
+macro_rules! tx_fetch {
+    ($tx:expr, $kind:ident($sql:expr), [$($arg:expr),* $(,)?], $finish:ident) => {
+        $crate::tx::on_tx!($tx, conn => sqlx::$kind($sql)$(.bind($arg))*.$finish(&mut **conn).await)
+            .map_err($crate::StoreError::from_sqlx)
+    };
+}
+pub(crate) use tx_fetch;
+
+/// [`execute!`](crate) inside a transaction; yields how many rows the statement affected.
+macro_rules! tx_execute {
+    ($tx:expr, $sql:expr, [$($arg:expr),* $(,)?]) => {
+        $crate::tx::on_tx!($tx, conn => sqlx::query($sql)$(.bind($arg))*
+            .execute(&mut **conn)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err($crate::StoreError::from_sqlx)
+    };
+}
+pub(crate) use tx_execute;
