@@ -50,6 +50,21 @@ pub enum AuditAction {
         #[arg(long, value_name = "CHECKPOINT_FILE")]
         witness: Option<PathBuf>,
     },
+    /// Export the stored trail (the database the configuration names) as a bundle that
+    /// `plenum audit verify` checks; the range widens to the enclosing checkpoints.
+    Export {
+        /// First entry: a seq number or an RFC 3339 time.
+        #[arg(long, default_value = "0")]
+        from: String,
+        /// Last entry: a seq number or an RFC 3339 time (default: the newest sealed).
+        #[arg(long)]
+        to: Option<String>,
+        /// TOML configuration file.
+        #[arg(long, env = "PLENUM_CONFIG")]
+        config: Option<PathBuf>,
+        /// Where to write the bundle (JSON).
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +152,29 @@ pub fn main() -> ExitCode {
         Command::Audit {
             action: AuditAction::Verify { bundle, witness },
         } => crate::audit_cli::verify(&bundle, witness.as_deref()),
+        Command::Audit {
+            action:
+                AuditAction::Export {
+                    from,
+                    to,
+                    config,
+                    out,
+                },
+        } => {
+            let config = match Config::load(Sources {
+                file: config,
+                env,
+                cli: Layer::default(),
+            }) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            crate::serve::init_logging(&config);
+            run_async(crate::audit_cli::export(config, from, to, out))
+        }
         Command::Migrate { config } => {
             let config = match Config::load(Sources {
                 file: config,

@@ -8,6 +8,7 @@
 //! its participants get `room.ended {internal_error}` and close code 4500; other meetings and
 //! the process go on.
 
+use crate::audit::meeting::{MeetingAudit, Participant};
 use crate::state::{AppState, MeetingEvent};
 use plenum_bridge::Bridge;
 use plenum_protocol::MeetingId;
@@ -41,6 +42,8 @@ pub enum ActorInput {
     Connect {
         conn: ConnectionId,
         identity: Identity,
+        /// Who it is for the audit trail, and where the socket came from.
+        participant: Participant,
         outbound: mpsc::Sender<Outbound>,
     },
     Message {
@@ -122,6 +125,8 @@ impl Meetings {
         actors.insert(meeting, sender.clone());
         drop(actors);
         let events = self.bridge.open_conference(meeting);
+        let audit = MeetingAudit::start(state, meeting);
+        audit.system("meeting.start", None);
         let actor = Actor {
             meeting,
             room: Room::new(
@@ -135,7 +140,10 @@ impl Meetings {
             slow: Vec::new(),
             connections: BTreeMap::new(),
             bridge: self.bridge.clone(),
-            state: state.clone(),
+            audit,
+            people: BTreeMap::new(),
+            acting: None,
+            refused: false,
         };
         let registry = self.clone();
         tokio::spawn(async move {
@@ -225,7 +233,13 @@ struct Actor {
     /// Sockets that could not keep up, to be disconnected once the current outputs are done.
     slow: Vec<ConnectionId>,
     bridge: Bridge,
-    state: AppState,
+    audit: MeetingAudit,
+    /// Each connection's audit identity and display name.
+    people: BTreeMap<ConnectionId, (Participant, String)>,
+    /// The connection whose message the room is handling, and whether the room answered
+    /// it with an error: how a moderation request is known to be refused.
+    acting: Option<ConnectionId>,
+    refused: bool,
 }
 
 impl Actor {
@@ -260,6 +274,7 @@ impl Actor {
         }
         // Closing the receiver before returning makes `Meetings::forget` see a closed channel.
         inputs.close();
+        self.audit.system("meeting.end", None);
         tracing::debug!("meeting actor stopped");
     }
 
@@ -270,16 +285,32 @@ impl Actor {
             ActorInput::Connect {
                 conn,
                 identity,
+                participant,
                 outbound,
             } => {
                 self.connections.insert(conn, outbound);
+                self.audit
+                    .presence("participant.join", &participant, &identity.display_name);
+                self.people
+                    .insert(conn, (participant, identity.display_name.clone()));
                 self.guarded(|room| room.handle_connect(conn, identity, now))
             }
             ActorInput::Message { conn, txn, message } => {
-                self.guarded(|room| room.handle_message(conn, txn, message, now))
+                self.acting = Some(conn);
+                self.refused = false;
+                let recorded = message.clone();
+                let ended = self.guarded(|room| room.handle_message(conn, txn, message, now));
+                if let Some((who, _)) = self.people.get(&conn) {
+                    self.audit.moderation(who, &recorded, self.refused);
+                }
+                self.acting = None;
+                ended
             }
             ActorInput::Disconnect { conn } => {
                 self.connections.remove(&conn);
+                if let Some((who, name)) = self.people.remove(&conn) {
+                    self.audit.presence("participant.leave", &who, &name);
+                }
                 self.guarded(|room| room.handle_disconnect(conn, now))
             }
             ActorInput::Settings(settings) => self.guarded(|room| room.handle_settings(settings)),
@@ -332,6 +363,10 @@ impl Actor {
     fn carry_out(&mut self, output: RoomOutput) -> bool {
         match output {
             RoomOutput::Send { to, message } => {
+                if Some(to) == self.acting && matches!(message.message, ServerMessage::Error { .. })
+                {
+                    self.refused = true;
+                }
                 self.deliver(to, Outbound::Frame(message.to_json()));
             }
             RoomOutput::Close { conn, code, reason } => {
@@ -340,14 +375,9 @@ impl Actor {
             }
             RoomOutput::Bridge(command) => self.bridge.send(command),
             RoomOutput::BanAdded(key) => {
-                let store = self.state.store.clone();
-                let meeting = self.meeting;
-                tokio::spawn(async move {
-                    let now = time::OffsetDateTime::now_utc();
-                    if let Err(error) = store.add_ban(meeting, &key.to_string(), now).await {
-                        tracing::error!(%error, "could not persist a ban");
-                    }
-                });
+                // Persisted with its audit entry, in order with the meeting's other events.
+                let who = self.acting.and_then(|conn| self.people.get(&conn));
+                self.audit.ban(who.map(|(p, _)| p), key.to_string());
             }
             RoomOutput::Ended => return true,
         }

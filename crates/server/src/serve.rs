@@ -72,7 +72,13 @@ pub async fn build_state(config: Config, store: Store) -> anyhow::Result<AppStat
     let meetings = Meetings::new(bridge);
     let dummy = passwords::hash(uuid::Uuid::new_v4().to_string()).await?;
     let state = AppState::new(config, store, tokens, meetings, dummy);
+    state
+        .audit_signer
+        .load(&state.config.audit)
+        .await
+        .context("cannot set up audit checkpoint signing")?;
     tokio::spawn(meeting_actor::follow_rest_changes(state.clone()));
+    tokio::spawn(crate::audit::checkpoints::run(state.clone()));
     Ok(state)
 }
 
@@ -129,12 +135,14 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         () = deadline => tracing::warn!("connections still open after the grace period; exiting"),
     }
     state.meetings.shutdown();
+    // Seal what the last requests and the meetings' ends recorded.
+    crate::audit::checkpoints::seal_now(&state).await;
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// How often expired refresh tokens are deleted.
+/// How often expired refresh tokens (and OIDC sessions) are deleted.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(3600);
 /// Expired refresh tokens are kept this long, so a late replay of a rotated token is still
 /// recognised as reuse (and revokes its family) rather than being merely unknown.
@@ -153,6 +161,14 @@ async fn housekeeping(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "deleted expired refresh tokens"),
             Err(error) => tracing::warn!(%error, "could not delete expired refresh tokens"),
+        }
+        // OIDC sessions are only needed while their refresh tokens can still be used.
+        if let Err(error) = state
+            .store
+            .delete_expired_external_sessions(OffsetDateTime::now_utc())
+            .await
+        {
+            tracing::warn!(%error, "could not delete expired OIDC sessions");
         }
     }
 }

@@ -15,6 +15,9 @@
 //! Where a request came from is [`RequestMeta`]: the peer address and the request id the
 //! [`request_id`] middleware assigns (or accepts from the client) and echoes.
 
+pub mod checkpoints;
+pub mod export;
+pub mod meeting;
 pub mod request_id;
 
 pub use plenum_audit::{ActorKind, Outcome};
@@ -75,6 +78,7 @@ impl EventActor {
             kind: match claims.kind {
                 TokenKind::User | TokenKind::Meeting => ActorKind::User,
                 TokenKind::Guest => ActorKind::Guest,
+                TokenKind::Client => ActorKind::Service,
             },
             id: claims.sub.to_string(),
             tenant: claims.tenant().to_owned(),

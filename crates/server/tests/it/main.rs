@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit_cli;
+mod audit_events;
+mod audit_tamper;
 mod auth;
 mod bad_input;
 mod binary;
