@@ -7,6 +7,7 @@
 use crate::common::TestApp;
 use crate::processes::{KillOnDrop, app_from_toml, npm_ci, repo_root};
 use futures_util::{SinkExt as _, StreamExt as _};
+use plenum_audit::Outcome;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
@@ -26,7 +27,7 @@ struct Setup {
     _idp: KillOnDrop,
     issuer: String,
     plenum: String,
-    _app: TestApp,
+    app: TestApp,
 }
 
 impl Setup {
@@ -47,7 +48,7 @@ impl Setup {
             _idp: idp,
             issuer,
             plenum,
-            _app: app,
+            app,
         }
     }
 
@@ -107,6 +108,27 @@ impl Setup {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The audit trail as (action, outcome, value of the `method` detail).
+    async fn trail(&self) -> Vec<(String, Outcome, String)> {
+        let entries = self.app.state.store.audit_entries(0, 10_000).await.unwrap();
+        entries
+            .into_iter()
+            .map(|bundled| {
+                let entry = bundled.entry;
+                let method = entry
+                    .details
+                    .iter()
+                    .find(|d| d.key == "method")
+                    .map(|d| match &d.value {
+                        plenum_audit::Value::Text(text) => text.clone(),
+                        plenum_audit::Value::Personal(_) => String::new(),
+                    })
+                    .unwrap_or_default();
+                (entry.action, entry.outcome, method)
+            })
+            .collect()
     }
 
     async fn idp_admin(&self, path: &str) -> Value {
@@ -246,6 +268,18 @@ async fn oidc_login_maps_groups_to_roles_and_survives_key_rotation() {
     assert_eq!(session["user"]["username"], "alice@corp");
     assert_eq!(session["user"]["display_name"], "Alice Example");
     let alice_id = session["user"]["id"].clone();
+    let trail = setup.trail().await;
+    for expected in [
+        ("user.create", Outcome::Success, ""),
+        ("auth.login", Outcome::Success, "oidc"),
+    ] {
+        assert!(
+            trail
+                .iter()
+                .any(|(a, o, m)| (a.as_str(), *o, m.as_str()) == expected),
+            "{expected:?} not in {trail:?}"
+        );
+    }
     let token = session["access_token"].as_str().unwrap();
     assert_eq!(
         setup.create_meeting(token).await.status(),
@@ -274,6 +308,13 @@ async fn oidc_login_maps_groups_to_roles_and_survives_key_rotation() {
         replayed.url().query(),
         Some("login_error=oidc_failed"),
         "{visited:?}"
+    );
+    assert!(
+        setup
+            .trail()
+            .await
+            .iter()
+            .any(|(a, o, m)| a == "auth.login" && *o == Outcome::Failure && m == "oidc")
     );
 
     // The provider rotates its signing key; the next login is signed with a key id
@@ -390,6 +431,14 @@ async fn backchannel_logout_ends_the_session_and_its_live_socket_within_a_second
         "socket closed after {took:?}"
     );
     eprintln!("back-channel logout closed the live socket after {took:?}");
+
+    assert!(
+        setup
+            .trail()
+            .await
+            .iter()
+            .any(|(a, o, _)| a == "auth.backchannel_logout" && *o == Outcome::Success)
+    );
 
     // The session's refresh token is dead.
     let refresh = alice
