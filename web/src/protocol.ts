@@ -54,8 +54,13 @@ export interface User {
   id: UserId;
   username: string;
   display_name: string;
-  is_admin: boolean;
+  /** The account's one role (docs/permissions.md). */
+  role: AccountRole;
+  tenant_id: string;
 }
+
+/** Mirrors `AccountRole` in crates/protocol/src/roles.rs. */
+export type AccountRole = "instance_admin" | "tenant_admin" | "auditor" | "user" | "none";
 
 export interface SessionResponse {
   access_token: string;

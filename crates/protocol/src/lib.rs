@@ -2,15 +2,20 @@
 //!
 //! - [`signaling`]: the browser ↔ server WebSocket protocol (docs/signaling.md).
 //! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
+//! - [`roles`]: account roles and the default tenant.
+//! - [`admin`]: bodies of the administration API (tenants, accounts, policy, API clients).
 //! - [`bridge`]: commands from the control plane to a media bridge and the events it
 //!   answers with. Today both run in one process and exchange these values over channels;
 //!   keeping them plain data lets a bridge move to another host later.
 //!
 //! Identifiers are newtypes so a participant id cannot be passed where a meeting id is meant.
 
+pub mod admin;
 pub mod bridge;
 pub mod ids;
 pub mod rest;
+pub mod roles;
 pub mod signaling;
 
 pub use ids::{MeetingId, ParticipantId, UserId};
+pub use roles::{AccountRole, DEFAULT_TENANT};

@@ -2,6 +2,7 @@
 //! Times are RFC 3339 strings in UTC.
 
 use crate::ids::{MeetingId, UserId};
+use crate::roles::AccountRole;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -15,7 +16,10 @@ pub struct User {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub is_admin: bool,
+    /// The account's one role (docs/permissions.md).
+    pub role: AccountRole,
+    /// The tenant the account belongs to.
+    pub tenant_id: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod branding;
+pub mod security;
 
 pub use branding::{BrandColors, BrandingConfig, LoginText, Logo, LogoKind, Rgb};
 
@@ -38,6 +39,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Product name, logo, colours and login text for the web client.
     pub branding: BrandingConfig,
+    /// Brute-force protection of logins.
+    pub security: security::SecurityConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,6 +154,8 @@ enum Kind {
     List,
     /// Text like `15m`, or an integer number of seconds.
     Duration,
+    /// A whole number.
+    Integer,
 }
 
 /// A value as a layer supplied it, before validation.
@@ -198,7 +203,7 @@ impl Layer {
                 return Err(ConfigError {
                     origin,
                     key: section,
-                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding)".into(),
+                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding, security)".into(),
                 });
             };
             for (name, value) in entries {
@@ -291,6 +296,7 @@ fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
 fn kind_of(key: &str) -> Option<Kind> {
     KEYS.iter()
         .chain(branding::KEYS)
+        .chain(security::KEYS)
         .find(|(k, _)| *k == key)
         .map(|(_, kind)| *kind)
 }
@@ -321,6 +327,7 @@ fn from_toml_value(value: toml::Value, kind: Kind) -> Result<RawValue, String> {
             .collect::<Result<Vec<_>, _>>()
             .map(RawValue::List),
         (Kind::List, toml::Value::String(s)) => Ok(RawValue::List(split_list(&s))),
+        (Kind::Integer, toml::Value::Integer(i)) => Ok(RawValue::Integer(i)),
         (kind, other) => Err(format!(
             "expected {}, found {}",
             kind_name(kind),
@@ -334,6 +341,11 @@ fn from_text(text: &str, kind: Kind) -> Result<RawValue, String> {
         Kind::Text | Kind::Duration => Ok(RawValue::Text(text.to_owned())),
         Kind::List => Ok(RawValue::List(split_list(text))),
         Kind::Bool => parse_bool(text).map(RawValue::Bool),
+        Kind::Integer => text
+            .trim()
+            .parse()
+            .map(RawValue::Integer)
+            .map_err(|_| format!("expected a whole number, found {text:?}")),
     }
 }
 
@@ -342,6 +354,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Text => "a string",
         Kind::Bool => "a boolean",
         Kind::List => "a list of strings",
+        Kind::Integer => "a whole number",
         Kind::Duration => "a duration such as \"15m\"",
     }
 }
@@ -643,6 +656,7 @@ impl Config {
             web: WebConfig { assets_dir },
             log: LogConfig { format, level },
             branding: branding::from_values(&v)?,
+            security: security::from_values(&v)?,
         })
     }
 }
@@ -695,6 +709,23 @@ impl Values<'_> {
                 o.clone(),
                 key,
                 format!("expected a list, found {other:?}"),
+            )),
+        }
+    }
+
+    fn integer(&self, key: &str) -> Result<Option<(i64, Origin)>, ConfigError> {
+        match self.0.values.get(key) {
+            None => Ok(None),
+            Some((RawValue::Integer(i), o)) => Ok(Some((*i, o.clone()))),
+            Some((RawValue::Text(s), o)) => s
+                .trim()
+                .parse()
+                .map(|i| Some((i, o.clone())))
+                .map_err(|_| err(o.clone(), key, format!("{s:?} is not a whole number"))),
+            Some((other, o)) => Err(err(
+                o.clone(),
+                key,
+                format!("expected a whole number, found {other:?}"),
             )),
         }
     }

@@ -6,6 +6,7 @@
 
 use crate::api::meetings::new_invite_code;
 use crate::passwords;
+use plenum_protocol::{AccountRole, DEFAULT_TENANT};
 use plenum_store::{NewInvite, NewMeeting, NewUser, Store, StoreError};
 use rand::distr::{Alphanumeric, SampleString as _};
 use time::OffsetDateTime;
@@ -58,7 +59,8 @@ pub async fn ensure(store: &Store, now: OffsetDateTime) -> Result<Demo, DemoErro
                 username: ADMIN_USERNAME.into(),
                 display_name: "Administrator".into(),
                 password_hash: hash.clone(),
-                is_admin: true,
+                role: AccountRole::InstanceAdmin,
+                tenant_id: DEFAULT_TENANT.into(),
             },
             now,
         )

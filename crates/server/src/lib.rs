@@ -7,16 +7,19 @@
 pub mod api;
 pub mod audit;
 pub mod audit_cli;
+pub mod authz;
 pub mod branding;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod lockout;
 pub mod meeting_actor;
+pub mod policy;
 pub mod passwords;
 pub mod serve;
 pub mod signaling;
 pub mod state;
-pub mod throttle;
 pub mod tokens;
 pub mod web;
 
@@ -34,11 +37,19 @@ pub fn app(state: AppState) -> Router {
         .merge(signaling::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authz::record_denials,
+        ))
         .layer(web::no_store());
     let web_client = web::WebClient::new(&state.config.web.assets_dir);
     let mut router = Router::new()
         .nest("/api/v1", api)
         .merge(branding::routes())
+        .route(
+            "/.well-known/jwks.json",
+            axum::routing::get(api::auth::jwks),
+        )
         .fallback(move |request| {
             let web_client = web_client.clone();
             async move { web_client.handle(request).await }

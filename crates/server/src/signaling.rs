@@ -7,7 +7,7 @@
 
 use crate::meeting_actor::{ActorInput, MeetingError, OUTBOUND_QUEUE, Outbound};
 use crate::state::AppState;
-use crate::tokens::{Claims, TokenKind};
+use crate::tokens::{Claims, TokenError, TokenKind};
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -167,7 +167,9 @@ async fn authenticate(state: &AppState, socket: &mut Socket) -> Result<(Session,
             ));
         }
     };
-    let claims = verify_meeting_token(state, &token)?;
+    let claims = verify_meeting_token(state, &token)
+        .await
+        .map_err(|error| Close::new(close_code::TOKEN_INVALID, token_close_reason(&error)))?;
     let session = Session {
         meeting: claims_meeting(&claims)?,
         subject: claims.sub,
@@ -185,17 +187,30 @@ async fn authenticate(state: &AppState, socket: &mut Socket) -> Result<(Session,
     Ok((session, claims))
 }
 
-fn verify_meeting_token(state: &AppState, token: &str) -> Result<Claims, Close> {
-    let claims = state
-        .tokens
-        .verify(token)
-        .map_err(|_| Close::new(close_code::TOKEN_INVALID, "invalid or expired token"))?;
-    match claims.kind {
-        TokenKind::Guest | TokenKind::Meeting => Ok(claims),
-        TokenKind::User => Err(Close::new(
-            close_code::TOKEN_INVALID,
-            "a meeting token is required",
-        )),
+/// Checks a meeting token: signature, claims, meeting scope, and that the login session
+/// it was issued in has not ended (logout, revocation). A store failure refuses.
+async fn verify_meeting_token(state: &AppState, token: &str) -> Result<Claims, TokenError> {
+    let claims = state.tokens.verify_at(token, state.clock.now())?;
+    if !claims.is_meeting_scoped() {
+        return Err(TokenError::WrongKind);
+    }
+    match crate::authz::session_is_live(state, &claims).await {
+        Ok(true) => Ok(claims),
+        Ok(false) => Err(TokenError::Revoked),
+        Err(error) => {
+            tracing::error!(%error, "cannot check the token's session; refusing it");
+            Err(TokenError::Revoked)
+        }
+    }
+}
+
+/// The close reason of a refused token (the client shows it; the code is 4401 for all).
+fn token_close_reason(error: &TokenError) -> &'static str {
+    match error {
+        TokenError::Expired => "token expired",
+        TokenError::WrongKind => "a meeting token is required",
+        TokenError::Revoked => "session ended",
+        _ => "invalid token",
     }
 }
 
@@ -223,7 +238,7 @@ fn identity(claims: &Claims) -> Identity {
         subject: claims.sub,
         kind: match claims.kind {
             TokenKind::Guest => SubjectKind::Guest,
-            TokenKind::User | TokenKind::Meeting => SubjectKind::User,
+            TokenKind::User | TokenKind::Meeting | TokenKind::Client => SubjectKind::User,
         },
         display_name: claims.name.clone(),
         role: claims.role_or_default(),
@@ -294,11 +309,11 @@ async fn refresh(
     txn: Option<String>,
     token: &str,
 ) -> Result<(), Close> {
-    let claims = match verify_meeting_token(state, token) {
+    let claims = match verify_meeting_token(state, token).await {
         Ok(claims) => claims,
-        Err(close) => {
+        Err(error) => {
             return socket
-                .error(txn, ErrorCode::InvalidToken, close.reason.into())
+                .error(txn, ErrorCode::InvalidToken, token_close_reason(&error).into())
                 .await;
         }
     };

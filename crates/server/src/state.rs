@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::meeting_actor::Meetings;
-use crate::throttle::LoginThrottle;
+use crate::clock::Clock;
 use crate::tokens::TokenService;
 use plenum_protocol::MeetingId;
 use plenum_store::Store;
@@ -32,7 +32,8 @@ pub struct AppInner {
     /// A valid Argon2id hash of a random password. Logins for unknown users are verified
     /// against it so they take as long as logins with a wrong password.
     pub(crate) dummy_hash: String,
-    pub(crate) login_throttle: LoginThrottle,
+    /// The time of login locks and session timeouts; tests move it.
+    pub clock: Clock,
 }
 
 impl Deref for AppState {
@@ -61,7 +62,7 @@ impl AppState {
                 shutdown: Shutdown::new(),
                 meeting_events,
                 dummy_hash,
-                login_throttle: LoginThrottle::default(),
+                clock: Clock::default(),
             }),
         }
     }

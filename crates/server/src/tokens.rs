@@ -1,18 +1,19 @@
 //! Access tokens: JWTs signed with Ed25519 (EdDSA).
 //!
 //! `iss` is the configured public URL, `aud` is `"plenum"`. Account tokens (`kind: user`)
-//! open the REST API; meeting-scoped tokens (`kind: meeting` for users, `kind: guest` for
-//! guests) carry the meeting id (`mtg`) and role and open only that meeting's signaling.
-//! Expiry is checked here against a time passed in (5 s leeway for clock skew), so tests
-//! can issue and verify at any instant; the signature, audience and issuer checks are
-//! jsonwebtoken's.
+//! open the REST API and carry the account's role (`arl`), tenant (`ten`) and login session
+//! (`sid`, the refresh-token family, so a logout can revoke them); meeting-scoped tokens
+//! (`kind: meeting` for users, `kind: guest` for guests) carry the meeting id (`mtg`) and
+//! role and open only that meeting's signaling. Expiry and not-before are checked here
+//! against a time passed in (5 s leeway for clock skew), so tests can issue and verify at
+//! any instant; the signature, audience and issuer checks are jsonwebtoken's.
 
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64::Engine as _;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use plenum_protocol::signaling::Role;
-use plenum_protocol::{MeetingId, UserId};
+use plenum_protocol::{AccountRole, DEFAULT_TENANT, MeetingId, UserId};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
@@ -33,6 +34,8 @@ pub enum TokenKind {
     Guest,
     /// A logged-in account's ticket for one meeting.
     Meeting,
+    /// An API client (OAuth 2.0 client credentials), limited to its scopes.
+    Client,
 }
 
 /// The claims of a Plenum access token.
@@ -57,6 +60,32 @@ pub struct Claims {
     /// For guest tokens: the invite code the guest came in with, so a ban can name it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inv: Option<String>,
+    /// Not valid before (Unix seconds); Plenum does not set it but honours it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Account tokens: the account role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arl: Option<AccountRole>,
+    /// The tenant of the account (absent: the default tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ten: Option<String>,
+    /// The login session (refresh-token family) the token was issued in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Client tokens: the granted scopes, space-separated (RFC 8693 `scope`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scp: Option<String>,
+}
+
+/// The account an account token is issued for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: UserId,
+    pub name: String,
+    pub role: AccountRole,
+    pub tenant: String,
+    /// The login session (refresh-token family id), if the token belongs to one.
+    pub session: Option<String>,
 }
 
 impl Claims {
@@ -77,6 +106,29 @@ impl Claims {
         crate::api::rfc3339(at)
     }
 
+    /// The account role. Only account tokens carry one; every other token has none.
+    pub fn account_role(&self) -> AccountRole {
+        match self.kind {
+            TokenKind::User => self.arl.unwrap_or(AccountRole::None),
+            TokenKind::Guest | TokenKind::Meeting | TokenKind::Client => AccountRole::None,
+        }
+    }
+
+    /// Whether a client token was granted `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.kind == TokenKind::Client
+            && self
+                .scp
+                .as_deref()
+                .is_some_and(|granted| granted.split(' ').any(|s| s == scope))
+    }
+
+    /// The tenant the subject belongs to (guests: the tenant of the meeting's owner, or
+    /// the default tenant).
+    pub fn tenant(&self) -> &str {
+        self.ten.as_deref().unwrap_or(DEFAULT_TENANT)
+    }
+
     /// The meeting role; verified meeting tokens always carry one, account tokens count
     /// as participants.
     pub fn role_or_default(&self) -> Role {
@@ -91,6 +143,12 @@ pub enum TokenError {
     Missing,
     #[error("token expired")]
     Expired,
+    #[error("token is not valid yet")]
+    NotYetValid,
+    #[error("the session of this token has ended")]
+    Revoked,
+    #[error("token belongs to another tenant")]
+    WrongTenant,
     #[error("token signature is invalid")]
     InvalidSignature,
     #[error("token is for another audience")]
@@ -109,6 +167,9 @@ impl TokenError {
         match self {
             TokenError::Missing => "token_missing",
             TokenError::Expired => "token_expired",
+            TokenError::NotYetValid => "token_not_yet_valid",
+            TokenError::Revoked => "token_revoked",
+            TokenError::WrongTenant => "token_wrong_tenant",
             TokenError::InvalidSignature => "token_invalid_signature",
             TokenError::WrongAudience => "token_wrong_audience",
             TokenError::WrongIssuer => "token_wrong_issuer",
@@ -144,13 +205,44 @@ pub struct IssuedToken {
     pub expires_at: OffsetDateTime,
 }
 
-/// Issues and verifies access tokens with one Ed25519 key.
+/// A key that verifies tokens, named by its `kid`.
+struct VerifyingKey {
+    kid: String,
+    public: Vec<u8>,
+    decoding: DecodingKey,
+}
+
+/// Issues access tokens with the current Ed25519 key and verifies them with it or with
+/// a previous key (kept after a rotation until the tokens it signed have expired). Every
+/// token names its key in the `kid` header; the public keys are published as a JWKS.
 pub struct TokenService {
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// The current key first, then previous ones.
+    keys: Vec<VerifyingKey>,
     issuer: String,
     lifetime: Duration,
     validation: Validation,
+}
+
+/// The RFC 7638 thumbprint of an Ed25519 public key: its `kid`.
+fn thumbprint(public: &[u8]) -> String {
+    let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public);
+    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+fn verifying_key(der: &[u8]) -> Result<(VerifyingKey, EncodingKey), String> {
+    let pair = Ed25519KeyPair::from_pkcs8(der).map_err(|e| e.to_string())?;
+    let public = pair.public_key().as_ref().to_vec();
+    Ok((
+        VerifyingKey {
+            kid: thumbprint(&public),
+            decoding: DecodingKey::from_ed_der(&public),
+            public,
+        },
+        EncodingKey::from_ed_der(der),
+    ))
 }
 
 impl std::fmt::Debug for TokenService {
@@ -165,8 +257,7 @@ impl std::fmt::Debug for TokenService {
 impl TokenService {
     /// Builds the service from a PKCS#8 DER Ed25519 private key.
     pub fn from_pkcs8_der(der: &[u8], issuer: &str, lifetime: Duration) -> Result<Self, String> {
-        let pair = Ed25519KeyPair::from_pkcs8(der).map_err(|e| e.to_string())?;
-        let public = pair.public_key().as_ref().to_vec();
+        let (key, encoding) = verifying_key(der)?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_audience(&[AUDIENCE]);
         validation.set_issuer(&[issuer]);
@@ -175,8 +266,8 @@ impl TokenService {
         validation.validate_exp = false;
         validation.leeway = 0;
         Ok(Self {
-            encoding: EncodingKey::from_ed_der(der),
-            decoding: DecodingKey::from_ed_der(&public),
+            encoding,
+            keys: vec![key],
             issuer: issuer.to_owned(),
             lifetime,
             validation,
@@ -224,6 +315,41 @@ impl TokenService {
         }
     }
 
+    /// Adds a previous signing key (PKCS#8 PEM) that still verifies the tokens it signed
+    /// before a rotation; it signs nothing.
+    pub fn add_previous_key(&mut self, pem: &str) -> Result<(), String> {
+        let (key, _) = verifying_key(&pem_to_der(pem)?)?;
+        if !self.keys.iter().any(|k| k.kid == key.kid) {
+            self.keys.push(key);
+        }
+        Ok(())
+    }
+
+    /// The `kid` of the current signing key.
+    pub fn key_id(&self) -> &str {
+        self.keys.first().map_or("", |k| k.kid.as_str())
+    }
+
+    /// The public keys as a JSON Web Key Set (RFC 7517, OKP keys per RFC 8037), for
+    /// `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> serde_json::Value {
+        let keys: Vec<serde_json::Value> = self
+            .keys
+            .iter()
+            .map(|k| {
+                serde_json::json!({
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "x": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&k.public),
+                    "kid": k.kid,
+                    "use": "sig",
+                    "alg": "EdDSA",
+                })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
@@ -233,8 +359,30 @@ impl TokenService {
     }
 
     /// An account token for the REST API.
-    pub fn issue_user(&self, user: UserId, name: &str, now: OffsetDateTime) -> IssuedToken {
-        self.issue(user, TokenKind::User, name, None, None, None, now)
+    pub fn issue_user(&self, account: &Account, now: OffsetDateTime) -> IssuedToken {
+        let mut claims = self.claims(account.id, TokenKind::User, &account.name, now);
+        claims.arl = Some(account.role);
+        claims.ten = Some(account.tenant.clone());
+        claims.sid = account.session.clone();
+        self.sign_claims(&claims)
+    }
+
+    /// A meeting token for the account behind the verified account token `account`: same
+    /// subject, name, tenant and session, so ending the session also ends the meeting
+    /// connection.
+    pub fn issue_meeting_for(
+        &self,
+        account: &Claims,
+        meeting: MeetingId,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> IssuedToken {
+        let mut claims = self.claims(account.sub, TokenKind::Meeting, &account.name, now);
+        claims.mtg = Some(meeting);
+        claims.role = Some(role);
+        claims.ten = account.ten.clone();
+        claims.sid = account.sid.clone();
+        self.sign_claims(&claims)
     }
 
     /// A registered user's token for one meeting.
@@ -246,15 +394,10 @@ impl TokenService {
         role: Role,
         now: OffsetDateTime,
     ) -> IssuedToken {
-        self.issue(
-            user,
-            TokenKind::Meeting,
-            name,
-            Some(meeting),
-            Some(role),
-            None,
-            now,
-        )
+        let mut claims = self.claims(user, TokenKind::Meeting, name, now);
+        claims.mtg = Some(meeting);
+        claims.role = Some(role);
+        self.sign_claims(&claims)
     }
 
     /// A guest's token for one meeting (role guest), remembering the invite used.
@@ -266,49 +409,62 @@ impl TokenService {
         invite_code: &str,
         now: OffsetDateTime,
     ) -> IssuedToken {
-        self.issue(
-            guest,
-            TokenKind::Guest,
-            name,
-            Some(meeting),
-            Some(Role::Guest),
-            Some(invite_code.to_owned()),
-            now,
-        )
+        let mut claims = self.claims(guest, TokenKind::Guest, name, now);
+        claims.mtg = Some(meeting);
+        claims.role = Some(Role::Guest);
+        claims.inv = Some(invite_code.to_owned());
+        self.sign_claims(&claims)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn issue(
+    /// A token for the API client `client` of `tenant` with `scopes`.
+    pub fn issue_client(
         &self,
-        sub: UserId,
-        kind: TokenKind,
+        client: uuid::Uuid,
         name: &str,
-        mtg: Option<MeetingId>,
-        role: Option<Role>,
-        inv: Option<String>,
+        tenant: &str,
+        scopes: &[String],
         now: OffsetDateTime,
     ) -> IssuedToken {
-        let expires_at = now + self.lifetime;
-        let claims = Claims {
+        let mut claims = self.claims(UserId(client), TokenKind::Client, name, now);
+        claims.ten = Some(tenant.to_owned());
+        claims.scp = Some(scopes.join(" "));
+        self.sign_claims(&claims)
+    }
+
+    /// The claims every token starts from: ours, fresh, valid for the configured lifetime.
+    fn claims(&self, sub: UserId, kind: TokenKind, name: &str, now: OffsetDateTime) -> Claims {
+        Claims {
             iss: self.issuer.clone(),
             aud: AUDIENCE.to_owned(),
             sub,
             kind,
             name: name.to_owned(),
-            exp: expires_at.unix_timestamp(),
+            exp: (now + self.lifetime).unix_timestamp(),
             iat: now.unix_timestamp(),
             jti: uuid::Uuid::new_v4().to_string(),
-            mtg,
-            role,
-            inv,
-        };
-        self.sign(&claims, expires_at)
+            mtg: None,
+            role: None,
+            inv: None,
+            nbf: None,
+            arl: None,
+            ten: None,
+            sid: None,
+            scp: None,
+        }
+    }
+
+    fn sign_claims(&self, claims: &Claims) -> IssuedToken {
+        let expires_at =
+            OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        self.sign(claims, expires_at)
     }
 
     /// Signs arbitrary claims. Exposed so tests can craft tokens (wrong audience, past
     /// expiry) with the real key.
     pub fn sign(&self, claims: &Claims, expires_at: OffsetDateTime) -> IssuedToken {
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), claims, &self.encoding)
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.key_id().to_owned());
+        let token = jsonwebtoken::encode(&header, claims, &self.encoding)
             .expect("signing with a key that parsed as Ed25519 PKCS#8 cannot fail");
         IssuedToken { token, expires_at }
     }
@@ -318,30 +474,57 @@ impl TokenService {
         self.verify_at(token, OffsetDateTime::now_utc())
     }
 
-    /// Verifies signature, audience, issuer, expiry (with [`LEEWAY_SECS`]) and the
-    /// consistency of kind, meeting and role.
+    /// Verifies signature, audience, issuer, expiry and not-before (with
+    /// [`LEEWAY_SECS`]) and the consistency of kind, meeting and role.
     pub fn verify_at(&self, token: &str, now: OffsetDateTime) -> Result<Claims, TokenError> {
         if token.is_empty() {
             return Err(TokenError::Missing);
         }
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| match e.kind() {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| {
+            if names_an_algorithm(token) {
+                // A well-formed header with an algorithm we do not know, such as `none`.
+                TokenError::InvalidSignature
+            } else {
+                TokenError::Malformed(e.to_string())
+            }
+        })?;
+        // Only EdDSA, and only with one of our keys: `alg: none`, HMAC keyed with the
+        // public key and other algorithms never reach a verifier.
+        if header.alg != Algorithm::EdDSA {
+            return Err(TokenError::InvalidSignature);
+        }
+        let key = match &header.kid {
+            Some(kid) => self.keys.iter().find(|k| &k.kid == kid),
+            None => self.keys.first(),
+        }
+        .ok_or(TokenError::InvalidSignature)?;
+        let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation).map_err(
+            |e| match e.kind() {
                 ErrorKind::InvalidSignature => TokenError::InvalidSignature,
                 ErrorKind::InvalidAudience => TokenError::WrongAudience,
                 ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
                 ErrorKind::ExpiredSignature => TokenError::Expired,
                 ErrorKind::InvalidAlgorithm => TokenError::InvalidSignature,
                 _ => TokenError::Malformed(e.to_string()),
-            })?;
+            },
+        )?;
         let claims = data.claims;
         if claims.exp + LEEWAY_SECS < now.unix_timestamp() {
             return Err(TokenError::Expired);
+        }
+        // A token issued (or valid only) in the future was not made by this server's clock.
+        let starts = claims.nbf.unwrap_or(claims.iat).max(claims.iat);
+        if starts - LEEWAY_SECS > now.unix_timestamp() {
+            return Err(TokenError::NotYetValid);
         }
         let scoped = claims.mtg.is_some() && claims.role.is_some();
         let consistent = match claims.kind {
             TokenKind::User => claims.mtg.is_none() && claims.role.is_none(),
             TokenKind::Meeting => scoped && claims.role != Some(Role::Guest),
             TokenKind::Guest => scoped && claims.role == Some(Role::Guest),
+            TokenKind::Client => {
+                claims.mtg.is_none() && claims.role.is_none() && claims.scp.is_some()
+            }
         };
         if !consistent {
             return Err(TokenError::Malformed(
@@ -350,6 +533,18 @@ impl TokenService {
         }
         Ok(claims)
     }
+}
+
+/// Whether the token's header is JSON naming an `alg` (of any value).
+fn names_an_algorithm(token: &str) -> bool {
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|header| header.get("alg").is_some_and(serde_json::Value::is_string))
 }
 
 /// A new Ed25519 private key as PKCS#8 PEM.
@@ -420,22 +615,39 @@ mod tests {
         OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
     }
 
+    fn account(id: UserId) -> Account {
+        Account {
+            id,
+            name: "A".into(),
+            role: AccountRole::TenantAdmin,
+            tenant: "acme".into(),
+            session: Some("family".into()),
+        }
+    }
+
     #[test]
     fn round_trip_and_refusals() {
         let svc = service("http://127.0.0.1:8080");
         let other_key = service("http://127.0.0.1:8080");
         let other_issuer = service("https://elsewhere");
         let user = UserId::random();
-        let issued = svc.issue_user(user, "Alice", t0());
+        let issued = svc.issue_user(&account(user), t0());
         let claims = svc.verify_at(&issued.token, t0()).unwrap();
         assert_eq!(claims.sub, user);
         assert_eq!(claims.kind, TokenKind::User);
+        assert_eq!(claims.account_role(), AccountRole::TenantAdmin);
+        assert_eq!(claims.tenant(), "acme");
+        assert_eq!(claims.sid.as_deref(), Some("family"));
         assert_eq!(issued.expires_at, t0() + Duration::from_secs(900));
 
         let mut wrong_aud = claims.clone();
         wrong_aud.aud = "someone-else".into();
         let wrong_aud = svc.sign(&wrong_aud, issued.expires_at).token;
         let exp = issued.expires_at;
+        let issued_later = svc.issue_user(&account(user), t0() + Duration::from_secs(60));
+        let mut not_before = claims.clone();
+        not_before.nbf = Some(claims.iat + 60);
+        let not_before = svc.sign(&not_before, issued.expires_at).token;
         // (token, verified at, expected)
         let cases: Vec<(String, OffsetDateTime, Result<(), TokenError>)> = vec![
             (issued.token.clone(), exp, Ok(())),
@@ -446,16 +658,27 @@ mod tests {
                 Err(TokenError::Expired),
             ),
             (
-                other_key.issue_user(user, "A", t0()).token,
+                other_key.issue_user(&account(user), t0()).token,
                 t0(),
                 Err(TokenError::InvalidSignature),
             ),
             (
-                other_issuer.issue_user(user, "A", t0()).token,
+                other_issuer.issue_user(&account(user), t0()).token,
                 t0(),
                 Err(TokenError::InvalidSignature),
             ),
             (wrong_aud, t0(), Err(TokenError::WrongAudience)),
+            (
+                issued_later.token.clone(),
+                t0() + Duration::from_secs(55),
+                Ok(()),
+            ),
+            (
+                issued_later.token,
+                t0() + Duration::from_secs(54),
+                Err(TokenError::NotYetValid),
+            ),
+            (not_before, t0(), Err(TokenError::NotYetValid)),
             (String::new(), t0(), Err(TokenError::Missing)),
         ];
         for (token, at, expected) in cases {
@@ -483,6 +706,8 @@ mod tests {
         );
         assert_eq!(claims.inv.as_deref(), Some("code"));
         assert!(claims.is_meeting_scoped());
+        assert_eq!(claims.account_role(), AccountRole::None);
+        assert_eq!(claims.tenant(), DEFAULT_TENANT);
 
         // A meeting token that claims to be a user token is refused.
         let mut forged = claims.clone();
@@ -501,7 +726,7 @@ mod tests {
     #[test]
     fn openssl_keys_load() {
         let svc = TokenService::from_pem(OPENSSL_KEY, "x", Duration::from_secs(60)).unwrap();
-        let issued = svc.issue_user(UserId::random(), "A", t0());
+        let issued = svc.issue_user(&account(UserId::random()), t0());
         assert!(svc.verify_at(&issued.token, t0()).is_ok());
     }
 

@@ -1,6 +1,6 @@
 //! The values the store hands out and takes in, independent of the backend.
 
-use plenum_protocol::{MeetingId, UserId};
+use plenum_protocol::{AccountRole, MeetingId, UserId};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use time::OffsetDateTime;
@@ -14,7 +14,8 @@ pub struct UserRecord {
     pub display_name: String,
     /// Argon2id PHC string.
     pub password_hash: String,
-    pub is_admin: bool,
+    pub role: AccountRole,
+    pub tenant_id: String,
     pub created_at: OffsetDateTime,
 }
 
@@ -24,7 +25,9 @@ pub struct NewUser {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub is_admin: bool,
+    pub role: AccountRole,
+    /// An existing tenant (usually [`plenum_protocol::DEFAULT_TENANT`]).
+    pub tenant_id: String,
 }
 
 /// A meeting.

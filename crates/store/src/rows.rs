@@ -15,7 +15,8 @@ pub(crate) struct UserRow {
     username: String,
     display_name: String,
     password_hash: String,
-    is_admin: bool,
+    role: String,
+    tenant_id: String,
     created_at: i64,
 }
 
@@ -63,7 +64,7 @@ fn uuid(column: &str, text: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(format!("{column} {text:?}: {e}")))
 }
 
-fn when(column: &str, seconds: i64) -> Result<OffsetDateTime, StoreError> {
+pub(crate) fn when(column: &str, seconds: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp(seconds)
         .map_err(|e| StoreError::Corrupt(format!("{column} {seconds}: {e}")))
 }
@@ -80,7 +81,11 @@ impl TryFrom<UserRow> for UserRecord {
             username: row.username,
             display_name: row.display_name,
             password_hash: row.password_hash,
-            is_admin: row.is_admin,
+            role: row
+                .role
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("users.role: {e}")))?,
+            tenant_id: row.tenant_id,
             created_at: when("users.created_at", row.created_at)?,
         })
     }

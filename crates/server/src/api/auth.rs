@@ -1,4 +1,5 @@
-//! Login, refresh-token rotation, logout and `GET /me`.
+//! Login, refresh-token rotation, logout and `GET /me` (which shows the account's role and
+//! tenant).
 //!
 //! A login starts a refresh-token family; the token (256 random bits) lives only in the
 //! `__Host-plenum_refresh` cookie and as a SHA-256 in the store. Every refresh replaces it;
@@ -7,8 +8,10 @@
 use super::extract::{ApiJson, AuthUser};
 use super::problem::{ApiError, not_found_as};
 use super::validate::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
-use crate::passwords;
+use crate::audit::RequestMeta;
+use crate::{lockout, passwords};
 use crate::state::AppState;
+use crate::tokens::Account;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,7 +20,6 @@ use base64::Engine as _;
 use plenum_protocol::rest::{LoginRequest, SessionResponse, User};
 use plenum_store::{Rotation, TokenHash, UserRecord};
 use rand::RngCore as _;
-use std::time::Instant;
 use time::OffsetDateTime;
 
 /// Cookie name when cookies are `Secure` (the prefix makes browsers enforce Secure,
@@ -28,23 +30,11 @@ pub const INSECURE_REFRESH_COOKIE: &str = "plenum_refresh";
 
 pub async fn login(
     State(state): State<AppState>,
+    meta: RequestMeta,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let failed = || ApiError::unauthorized("invalid_credentials", "wrong username or password");
-    let now = OffsetDateTime::now_utc();
-    let instant = Instant::now();
-    if let Err(wait) = state.login_throttle.check(&body.username, instant) {
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many failed logins for this account; try again later",
-        )
-        .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-        return Ok(response);
-    }
+    let now = state.clock.now();
+    lockout::check(&state, &body.username, &meta).await?;
     let plausible = !body.username.is_empty()
         && body.username.chars().count() <= MAX_USERNAME_CHARS
         && body.password.chars().count() <= MAX_PASSWORD_CHARS;
@@ -66,26 +56,25 @@ pub async fn login(
     let user = match user {
         Some(user) if matches => user,
         _ => {
-            state.login_throttle.record_failure(&body.username, instant);
-            return Err(failed());
+            return Err(lockout::failed(&state, &body.username, &meta).await);
         }
     };
-    state.login_throttle.record_success(&body.username);
+    lockout::succeeded(&state, &body.username).await?;
     let refresh = new_refresh_token();
     let expires_at = now + state.config.tokens.refresh_lifetime;
-    state
+    let record = state
         .store
         .create_refresh_token(user.id, &TokenHash::of(&refresh), expires_at, now)
         .await?;
     tracing::info!(user_id = %user.id, "login");
-    Ok(session(&state, &user, &refresh, now))
+    Ok(session(&state, &user, record.family_id, &refresh, now))
 }
 
 pub async fn refresh(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let presented = refresh_cookie(&headers)
         .ok_or_else(|| ApiError::unauthorized("refresh_missing", "no refresh cookie"))?;
     let replacement = new_refresh_token();
@@ -117,7 +106,7 @@ pub async fn refresh(
                 }
                 Err(e) => return Err(e.into()),
             };
-            Ok(session(&state, &user, &replacement, now))
+            Ok(session(&state, &user, record.family_id, &replacement, now))
         }
         Rotation::Reused { user_id, family_id } => {
             tracing::warn!(%user_id, %family_id, "refresh token reused; session revoked");
@@ -144,7 +133,7 @@ pub async fn logout(
             Ok(record) => {
                 state
                     .store
-                    .revoke_refresh_family(record.family_id, OffsetDateTime::now_utc())
+                    .revoke_refresh_family(record.family_id, state.clock.now())
                     .await?;
             }
             Err(plenum_store::StoreError::NotFound) => {}
@@ -170,17 +159,32 @@ pub async fn me(
     Ok(Json(user_body(&user)))
 }
 
+/// `GET /.well-known/jwks.json`: the public keys that verify Plenum's tokens (the current
+/// one and any previous one still valid after a rotation).
+pub async fn jwks(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.tokens.jwks())
+}
+
 pub fn user_body(user: &UserRecord) -> User {
     User {
         id: user.id,
         username: user.username.clone(),
         display_name: user.display_name.clone(),
-        is_admin: user.is_admin,
+        role: user.role,
+        tenant_id: user.tenant_id.clone(),
     }
 }
 
-fn session(state: &AppState, user: &UserRecord, refresh: &str, now: OffsetDateTime) -> Response {
-    let access = state.tokens.issue_user(user.id, &user.display_name, now);
+/// The answer to a login or refresh: an access token for `user` in the session `family`,
+/// and the new refresh cookie.
+fn session(
+    state: &AppState,
+    user: &UserRecord,
+    family: uuid::Uuid,
+    refresh: &str,
+    now: OffsetDateTime,
+) -> Response {
+    let access = state.tokens.issue_user(&account(user, family), now);
     let body = SessionResponse {
         access_token: access.token,
         expires_at: super::rfc3339(access.expires_at),
@@ -191,6 +195,17 @@ fn session(state: &AppState, user: &UserRecord, refresh: &str, now: OffsetDateTi
         .headers_mut()
         .insert(header::SET_COOKIE, set_cookie(state, refresh));
     response
+}
+
+/// The token subject for `user` logged in with session `family`.
+pub fn account(user: &UserRecord, family: uuid::Uuid) -> Account {
+    Account {
+        id: user.id,
+        name: user.display_name.clone(),
+        role: user.role,
+        tenant: user.tenant_id.clone(),
+        session: Some(family.to_string()),
+    }
 }
 
 /// 256 random bits, base64url.

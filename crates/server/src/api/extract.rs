@@ -75,7 +75,11 @@ impl FromRequestParts<AppState> for Bearer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or(TokenError::Missing)?;
-        Ok(Bearer(state.tokens.verify(token)?))
+        let claims = state.tokens.verify_at(token, state.clock.now())?;
+        if !crate::authz::session_is_live(state, &claims).await? {
+            return Err(TokenError::Revoked.into());
+        }
+        Ok(Bearer(claims))
     }
 }
 

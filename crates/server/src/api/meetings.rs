@@ -9,6 +9,7 @@ use super::{
     check_meeting_password, invite_body, invite_code_is_wellformed, meeting_token_body, rfc3339,
     validate,
 };
+use crate::authz::{Permission, require};
 use crate::passwords;
 use crate::state::{AppState, MeetingEvent};
 use axum::Json;
@@ -39,6 +40,7 @@ pub async fn create(
     AuthUser(claims): AuthUser,
     ApiJson(body): ApiJson<CreateMeeting>,
 ) -> Result<(StatusCode, Json<Meeting>), ApiError> {
+    require(&claims, Permission::MeetingCreate)?;
     let title = validate::title(&body.title)?;
     let description = validate::description(body.description.as_deref().unwrap_or(""))?;
     let password_hash = match validate::new_password(body.password.as_deref())? {
@@ -206,7 +208,8 @@ pub async fn join_token(
     ApiPath(id): ApiPath<MeetingId>,
     ApiJson(body): ApiJson<JoinTokenRequest>,
 ) -> Result<Json<MeetingTokenResponse>, ApiError> {
-    let now = OffsetDateTime::now_utc();
+    require(&claims, Permission::MeetingJoin)?;
+    let now = state.clock.now();
     let meeting = state
         .store
         .meeting_by_id(id)
@@ -242,9 +245,7 @@ pub async fn join_token(
         }
         Role::Participant
     };
-    let issued = state
-        .tokens
-        .issue_meeting(user.id, &user.display_name, id, role, now);
+    let issued = state.tokens.issue_meeting_for(&claims, id, role, now);
     Ok(meeting_token_body(issued, id))
 }
 

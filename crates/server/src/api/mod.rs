@@ -3,11 +3,15 @@
 //! Every error is an RFC 9457 problem body ([`ApiError`]): the extractors in [`extract`]
 //! turn axum's rejections into problems, and unknown routes and methods get problems too.
 
+pub mod admin;
+pub mod api_clients;
 pub mod auth;
 pub mod extract;
 pub mod invites;
 pub mod meetings;
+pub mod oauth;
 pub mod problem;
+pub mod tenants;
 pub mod validate;
 
 use crate::passwords;
@@ -59,6 +63,10 @@ pub fn routes() -> Router<AppState> {
             post(invites::guest_token_refresh),
         )
         .route("/config", get(client_config))
+        .merge(admin::routes())
+        .merge(tenants::routes())
+        .merge(api_clients::routes())
+        .merge(oauth::routes())
 }
 
 async fn client_config(State(state): State<AppState>) -> Json<ClientConfig> {

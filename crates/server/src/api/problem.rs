@@ -1,5 +1,6 @@
 //! RFC 9457 problem responses: the one error type of the HTTP API.
 
+use crate::authz::Denial;
 use crate::passwords::PasswordError;
 use crate::tokens::TokenError;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -13,6 +14,11 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: String,
+    /// Set when access was denied (a refused token, a missing permission): the response
+    /// carries it as an extension, and `authz::record_denials` audits it.
+    pub denial: Option<Box<Denial>>,
+    /// Seconds to send as `Retry-After` (a locked login, a rate limit).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -21,7 +27,21 @@ impl ApiError {
             status,
             code,
             detail: detail.into(),
+            denial: None,
+            retry_after: None,
         }
+    }
+
+    /// Adds `Retry-After: seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// Marks the error as an access denial to be audited.
+    pub fn denied(mut self, denial: Denial) -> Self {
+        self.denial = Some(Box::new(denial));
+        self
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -92,6 +112,14 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(denial) = self.denial {
+            response.extensions_mut().insert(*denial);
+        }
         response
     }
 }
@@ -119,7 +147,11 @@ pub fn not_found_as(missing: impl FnOnce() -> ApiError) -> impl FnOnce(StoreErro
 
 impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> Self {
-        ApiError::unauthorized(e.code(), e.to_string())
+        ApiError::unauthorized(e.code(), e.to_string()).denied(Denial {
+            claims: None,
+            resource: None,
+            reason: e.code(),
+        })
     }
 }
 

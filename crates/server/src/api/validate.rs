@@ -31,6 +31,22 @@ pub fn description(raw: &str) -> Result<String, ApiError> {
     Ok(text.to_owned())
 }
 
+/// A new account's username: 1–64 characters of letters, digits and `._@-`, so it can be
+/// typed at a login form and never looks like another name.
+pub fn username(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    let fine = (1..=MAX_USERNAME_CHARS).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'));
+    if !fine {
+        return Err(ApiError::invalid(format!(
+            "username: 1–{MAX_USERNAME_CHARS} letters, digits or . _ @ -"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
 /// A display name: trimmed, 1–64 characters, no control characters.
 pub fn display_name(raw: &str) -> Result<String, ApiError> {
     bounded_text("display_name", raw, MAX_DISPLAY_NAME_CHARS)

@@ -116,6 +116,14 @@ impl Req {
         self
     }
 
+    /// Sends the request as if from the peer `addr` (`ip:port`), as `plenum serve` sees
+    /// peers through `ConnectInfo`.
+    pub fn from_addr(mut self, addr: &str) -> Self {
+        let peer: std::net::SocketAddr = addr.parse().unwrap();
+        self.builder = self.builder.extension(axum::extract::ConnectInfo(peer));
+        self
+    }
+
     pub fn json(mut self, body: Value) -> Self {
         self.builder = self
             .builder
@@ -205,7 +213,8 @@ impl TestApp {
                         username: name.into(),
                         display_name: format!("{name} display"),
                         password_hash: hash,
-                        is_admin: false,
+                        role: plenum_protocol::AccountRole::User,
+                        tenant_id: plenum_protocol::DEFAULT_TENANT.into(),
                     },
                     time::OffsetDateTime::now_utc(),
                 )

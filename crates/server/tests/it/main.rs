@@ -5,8 +5,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit_cli;
-mod audit_events;
-mod audit_tamper;
 mod auth;
 mod bad_input;
 mod binary;
@@ -14,6 +12,8 @@ mod branding;
 mod common;
 mod config;
 mod invites;
+mod lockout;
 mod meetings;
 mod signaling;
+mod token_matrix;
 mod web;

@@ -16,17 +16,17 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Long enough for any answer on a loaded 2-core machine; only reached when a test fails.
 const ANSWER_DEADLINE: Duration = Duration::from_secs(10);
 
-pub(crate) struct Served {
-    pub(crate) app: TestApp,
-    pub(crate) addr: SocketAddr,
+struct Served {
+    app: TestApp,
+    addr: SocketAddr,
 }
 
-async fn serve() -> Served {
+pub(crate) async fn serve() -> Served {
     let app = TestApp::new().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -37,7 +37,7 @@ async fn serve() -> Served {
 
 impl Served {
     /// A meeting owned by alice, and a meeting token of hers for it.
-    pub(crate) async fn meeting(&self, waiting_room: bool) -> (MeetingId, String) {
+    async fn meeting(&self, waiting_room: bool) -> (MeetingId, String) {
         let token = self.app.login("alice").await;
         let id = self
             .app
@@ -57,7 +57,7 @@ impl Served {
         (meeting, owner.token)
     }
 
-    pub(crate) fn guest_token(&self, meeting: MeetingId, name: &str) -> String {
+    fn guest_token(&self, meeting: MeetingId, name: &str) -> String {
         self.app
             .state
             .tokens
@@ -71,13 +71,13 @@ impl Served {
             .token
     }
 
-    pub(crate) async fn connect(&self) -> Ws {
+    async fn connect(&self) -> Ws {
         let url = format!("ws://{}/api/v1/signaling", self.addr);
         connect_async(url).await.unwrap().0
     }
 
     /// Connects, authenticates and joins; returns the socket after `room.join_success`.
-    pub(crate) async fn join(&self, token: &str) -> Ws {
+    async fn join(&self, token: &str) -> Ws {
         let mut ws = self.connect().await;
         send(
             &mut ws,
@@ -95,7 +95,7 @@ async fn user_id(app: &TestApp, name: &str) -> plenum_protocol::UserId {
     app.state.store.user_by_username(name).await.unwrap().id
 }
 
-pub(crate) async fn send(ws: &mut Ws, value: Value) {
+async fn send(ws: &mut Ws, value: Value) {
     ws.send(Message::text(value.to_string())).await.unwrap();
 }
 
@@ -116,7 +116,7 @@ async fn next(ws: &mut Ws) -> Value {
 }
 
 /// Reads until a message of `kind` arrives (others, e.g. participant events, are skipped).
-pub(crate) async fn expect(ws: &mut Ws, kind: &str) -> Value {
+async fn expect(ws: &mut Ws, kind: &str) -> Value {
     loop {
         let message = next(ws).await;
         if message["type"] == kind {
@@ -126,7 +126,7 @@ pub(crate) async fn expect(ws: &mut Ws, kind: &str) -> Value {
 }
 
 /// Reads until the server closes; returns the close code.
-pub(crate) async fn closed_with(ws: &mut Ws, deadline: Duration) -> u16 {
+async fn closed_with(ws: &mut Ws, deadline: Duration) -> u16 {
     loop {
         let frame = tokio::time::timeout(deadline, ws.next())
             .await
@@ -154,6 +154,11 @@ fn claims_for(app: &TestApp, meeting: MeetingId, expires_at: OffsetDateTime) -> 
         mtg: Some(meeting),
         role: Some(Role::Guest),
         inv: Some("code".into()),
+        nbf: None,
+        arl: None,
+        ten: None,
+        sid: None,
+        scp: None,
     }
 }
 

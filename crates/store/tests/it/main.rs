@@ -4,7 +4,7 @@
 // A test binary: a failing unwrap in a helper is a failing test.
 #![allow(clippy::unwrap_used)]
 
-use plenum_protocol::{MeetingId, UserId};
+use plenum_protocol::{AccountRole, DEFAULT_TENANT, MeetingId, UserId};
 use plenum_store::{
     MeetingUpdate, NewInvite, NewMeeting, NewUser, Rotation, Store, StoreError, TokenHash,
 };
@@ -146,7 +146,8 @@ async fn user(store: &Store, name: &str) -> UserId {
                 username: name.into(),
                 display_name: format!("{name} display"),
                 password_hash: "$argon2id$fake".into(),
-                is_admin: false,
+                role: AccountRole::User,
+                tenant_id: DEFAULT_TENANT.into(),
             },
             t0(),
         )
@@ -179,14 +180,16 @@ async fn users_round_trip_and_usernames_are_unique(s: &TestStore) {
                 username: "alice".into(),
                 display_name: "Alice".into(),
                 password_hash: "$argon2id$hash".into(),
-                is_admin: true,
+                role: AccountRole::InstanceAdmin,
+                tenant_id: DEFAULT_TENANT.into(),
             },
             t0(),
         )
         .await
         .unwrap();
     assert_eq!(created.username, "alice");
-    assert!(created.is_admin);
+    assert_eq!(created.role, AccountRole::InstanceAdmin);
+    assert_eq!(created.tenant_id, DEFAULT_TENANT);
     assert_eq!(created.created_at, t0());
     assert_eq!(s.user_by_id(created.id).await.unwrap(), created);
     assert_eq!(s.user_by_username("alice").await.unwrap(), created);
@@ -205,7 +208,8 @@ async fn users_round_trip_and_usernames_are_unique(s: &TestStore) {
                 username: "alice".into(),
                 display_name: "Other".into(),
                 password_hash: "x".into(),
-                is_admin: false,
+                role: AccountRole::User,
+                tenant_id: DEFAULT_TENANT.into(),
             },
             t0(),
         )
