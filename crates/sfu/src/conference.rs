@@ -106,18 +106,34 @@ struct OutTrack {
     current: Option<Rid>,
     /// The layer selection wants; forwarding moves to it at its next keyframe.
     target: Option<Rid>,
-    /// Whether forwarding of `current` has started (video waits for a keyframe).
+    /// Whether forwarding of `current` has started (video waits for a keyframe; both
+    /// rebase the timeline at their first frame, which matters on a reused m-line).
     synced: bool,
     timeline: Timeline,
 }
 
 type TrackKey = (ParticipantId, TrackSource);
 
+/// An m-line of a subscribe `Rtc`, carrying a remote track or idle (`inactive`). M-lines are
+/// never stopped: an idle one is reused for the next track of its kind (see the module doc).
+#[derive(Debug)]
+struct SubLine {
+    kind: MediaKind,
+    /// The participant whose tracks the m-line was created for: its msid stream, which a
+    /// browser uses to pair audio and video for lip sync, so reuse keeps pairs together.
+    stream: ParticipantId,
+    /// The outgoing timeline of its last track, continued by the next one: the m-line keeps
+    /// its SSRC, and the receiver expects that stream's timestamps to go on.
+    timeline: Timeline,
+}
+
 #[derive(Debug)]
 struct PendingSubscribe {
     offer: SdpPendingOffer,
-    /// Tracks this offer stops, restored if the answer is refused.
-    stopped: Vec<(TrackKey, OutTrack)>,
+    /// Tracks this offer takes off their m-lines, restored if the answer is refused.
+    released: Vec<(TrackKey, OutTrack)>,
+    /// M-lines this offer creates, known only once the answer is accepted.
+    added: Vec<(Mid, SubLine)>,
 }
 
 #[derive(Debug)]
@@ -151,6 +167,8 @@ struct Participant {
     /// Tiles of the latest View; `None` before the first one.
     view: Option<BTreeMap<TrackKey, (u32, u32)>>,
     outs: BTreeMap<TrackKey, OutTrack>,
+    /// Every m-line of the subscribe `Rtc`, in use by `outs` or idle.
+    lines: BTreeMap<Mid, SubLine>,
     pending: Option<PendingSubscribe>,
     /// The set of remote tracks changed while an offer was outstanding.
     renegotiate: bool,
@@ -169,6 +187,7 @@ impl Participant {
             audio_allowed: true,
             view: None,
             outs: BTreeMap::new(),
+            lines: BTreeMap::new(),
             pending: None,
             renegotiate: false,
             estimate_bps: None,
@@ -442,16 +461,17 @@ impl Conference {
         let slot = p.slot(Side::Subscribe);
         slot.dirty = true;
         if let Err(e) = result {
-            // The offer is void: forget the m-lines it added, keep the ones it stopped, and
-            // offer again so the subscriber is not left without media.
+            // The offer is void: forget the tracks it added, restore the ones it released,
+            // and offer again so the subscriber is not left without media.
             p.outs.retain(|_, o| o.open);
-            p.outs.extend(pending.stopped);
+            p.outs.extend(pending.released);
             p.renegotiate = true;
             self.negotiate(id, out);
             self.drive(now, out);
             return Err(e);
         }
         slot.down_since.get_or_insert(now);
+        p.lines.extend(pending.added);
         for o in p.outs.values_mut() {
             o.open = true;
         }
@@ -653,8 +673,9 @@ impl Conference {
             p.renegotiate = true;
             return;
         }
-        let mut stopped = Vec::new();
-        let mut added = Vec::new();
+        let mut released = Vec::new();
+        let mut added: Vec<(TrackKey, Mid, MediaKind, ParticipantId)> = Vec::new();
+        let mut reused: Vec<(TrackKey, Mid)> = Vec::new();
         let rtc = &mut p.rtcs[Side::Subscribe as usize].rtc;
         let mut api = rtc.sdp_api();
         let gone: Vec<TrackKey> = p
@@ -665,25 +686,73 @@ impl Conference {
             .collect();
         for key in gone {
             if let Some(o) = p.outs.remove(&key) {
-                api.stop_media(o.mid);
-                stopped.push((key, o));
+                // Idle, not stopped: a stopped m-line leaves the BUNDLE group, and once the
+                // last one (or the one that tags the group) goes, browsers refuse the offer
+                // or move to a new transport. Set here, before a reuse below sets it back to
+                // sendonly, so the offer also comes when a line only changes its track.
+                api.set_direction(o.mid, Direction::Inactive);
+                if let Some(line) = p.lines.get_mut(&o.mid) {
+                    line.timeline = o.timeline.clone();
+                }
+                released.push((key, o));
             }
+        }
+        // str0m changes an m-line's direction at once, not at the answer: after a refused
+        // offer, these two reconcile str0m with `outs` (otherwise they change nothing).
+        for o in p.outs.values() {
+            api.set_direction(o.mid, Direction::SendOnly);
         }
         for (key, kind) in &wanted {
             if p.outs.contains_key(key) {
                 continue;
             }
-            // The msid (stream = publisher, track = publisher and source, unique within the
-            // connection) helps when reading browser internals; the signaled `tracks` list
-            // is the contract.
+            // The msid stream of this publisher's other tracks, if any got an m-line here:
+            // browsers pair audio and video of one stream for lip sync.
+            let stream = reused
+                .iter()
+                .find(|(k, _)| k.0 == key.0)
+                .and_then(|(_, m)| p.lines.get(m).map(|l| l.stream))
+                .or_else(|| {
+                    added
+                        .iter()
+                        .find(|(k, _, _, _)| k.0 == key.0)
+                        .map(|(_, _, _, s)| *s)
+                });
+            let live_streams: BTreeSet<ParticipantId> = p
+                .lines
+                .iter()
+                .filter(|(mid, _)| line_in_use(&p.outs, &reused, mid))
+                .map(|(_, l)| l.stream)
+                .collect();
+            // An idle m-line of the kind: of this publisher's stream if possible, else of a
+            // stream no live track uses (a whole departed publisher), else any.
+            let idle = p
+                .lines
+                .iter()
+                .filter(|(mid, l)| l.kind == *kind && !line_in_use(&p.outs, &reused, mid))
+                .min_by_key(|(_, l)| (Some(l.stream) != stream, live_streams.contains(&l.stream)))
+                .map(|(mid, _)| *mid);
+            if let Some(mid) = idle {
+                api.set_direction(mid, Direction::SendOnly);
+                reused.push((*key, mid));
+                continue;
+            }
+            // The msid track (publisher and source, unique within the connection) helps when
+            // reading browser internals; the signaled `tracks` list is the contract.
+            let stream = stream.unwrap_or(key.0);
             let mid = api.add_media(
                 *kind,
                 Direction::SendOnly,
-                Some(key.0.to_string()),
+                Some(stream.to_string()),
                 Some(format!("{}-{:?}", key.0, key.1).to_lowercase()),
                 None,
             );
-            added.push((*key, mid, *kind));
+            added.push((*key, mid, *kind, stream));
+        }
+        for mid in p.lines.keys() {
+            if !line_in_use(&p.outs, &reused, mid) {
+                api.set_direction(*mid, Direction::Inactive);
+            }
         }
         if !api.has_changes() {
             return;
@@ -691,26 +760,41 @@ impl Conference {
         let Some((offer, pending)) = api.apply() else {
             return;
         };
-        for (key, mid, kind) in added {
+        let new_track = |key: &TrackKey, mid: Mid, kind: MediaKind, timeline: Timeline| {
             let video = kind == MediaKind::Video;
-            let viewed = !video || p.viewed_tile(&key).is_some();
-            p.outs.insert(
-                key,
-                OutTrack {
-                    mid,
-                    open: false,
-                    viewed,
-                    current: None,
-                    target: None,
-                    // Audio needs no keyframe to start.
-                    synced: !video,
+            OutTrack {
+                mid,
+                open: false,
+                viewed: !video || p.viewed_tile(key).is_some(),
+                current: None,
+                target: None,
+                synced: false,
+                timeline,
+            }
+        };
+        let mut tracks: Vec<(TrackKey, OutTrack)> = Vec::new();
+        for (key, mid) in reused {
+            if let Some(line) = p.lines.get(&mid) {
+                tracks.push((key, new_track(&key, mid, line.kind, line.timeline.clone())));
+            }
+        }
+        let mut lines = Vec::new();
+        for (key, mid, kind, stream) in added {
+            tracks.push((key, new_track(&key, mid, kind, Timeline::default())));
+            lines.push((
+                mid,
+                SubLine {
+                    kind,
+                    stream,
                     timeline: Timeline::default(),
                 },
-            );
+            ));
         }
+        p.outs.extend(tracks);
         p.pending = Some(PendingSubscribe {
             offer: pending,
-            stopped,
+            released,
+            added: lines,
         });
         let slot = p.slot(Side::Subscribe);
         slot.dirty = true;
@@ -814,8 +898,10 @@ impl Conference {
             if !o.open || !o.viewed {
                 continue;
             }
-            if is_keyframe && data.rid == o.target && (!o.synced || o.current != o.target) {
-                // Switch (or start) at this keyframe of the wanted layer.
+            // Video starts or switches layers at a keyframe of the wanted layer; audio at
+            // any frame.
+            let can_start = !source.is_video() || (is_keyframe && data.rid == o.target);
+            if can_start && (!o.synced || o.current != o.target) {
                 o.current = o.target;
                 o.synced = true;
                 o.timeline.rebase(data.time, data.network_time);
@@ -985,6 +1071,11 @@ impl Conference {
             self.request_keyframe(key, rid, KeyframeRequestKind::Pli, now);
         }
     }
+}
+
+/// Whether a subscribe m-line carries a track, or is about to (`reused`).
+fn line_in_use(outs: &BTreeMap<TrackKey, OutTrack>, reused: &[(TrackKey, Mid)], mid: &Mid) -> bool {
+    outs.values().any(|o| o.mid == *mid) || reused.iter().any(|(_, m)| m == mid)
 }
 
 /// Polls one `Rtc` until it reports its next timeout. Returns false when the `Rtc` failed.

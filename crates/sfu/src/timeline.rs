@@ -11,7 +11,7 @@
 use std::time::Instant;
 use str0m::media::{Frequency, MediaTime};
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Timeline {
     /// Added to the source's media time (in the source's clock rate).
     offset: i64,

@@ -8,6 +8,7 @@ mod harness;
 
 use harness::{Publish, World, assert_continuous, meeting, publisher_and_viewer};
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, TrackSource};
+use std::collections::BTreeSet;
 use std::time::Duration;
 use str0m::format::Codec;
 use str0m::media::KeyframeRequestKind;
@@ -368,6 +369,180 @@ fn removing_a_participant_renegotiates_the_others() {
     let n = w.participants[c].count_from(ia, TrackSource::Microphone);
     w.run(SEC);
     assert!(w.participants[c].count_from(ia, TrackSource::Microphone) > n + 30);
+}
+
+/// The subscribe offers a participant got, in order.
+fn subscribe_offers(w: &World, idx: usize) -> Vec<String> {
+    let id = w.participants[idx].id;
+    w.events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            BridgeEvent::SubscribeOffer {
+                participant, sdp, ..
+            } if *participant == id => Some(sdp.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Checks what browsers need of every subscribe offer: a BUNDLE group that holds the first
+/// m-line (the one that tags it, whose transport the group uses) and no stopped m-line
+/// (port 0), since stopping empties the group or moves its tag. Returns the m-line count.
+fn assert_bundle_alive(sdp: &str) -> usize {
+    let bundle: Vec<&str> = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("a=group:BUNDLE"))
+        .map(|g| g.split_whitespace().collect())
+        .unwrap_or_default();
+    let first_mid = sdp.lines().find_map(|l| l.strip_prefix("a=mid:"));
+    assert!(
+        first_mid.is_some_and(|m| bundle.first() == Some(&m)),
+        "the first m-line must tag the BUNDLE group {bundle:?}:\n{sdp}"
+    );
+    let m_lines: Vec<&str> = sdp.lines().filter(|l| l.starts_with("m=")).collect();
+    assert!(
+        m_lines
+            .iter()
+            .all(|l| l.split_whitespace().nth(1) != Some("0")),
+        "a stopped m-line in {m_lines:?}"
+    );
+    assert_eq!(bundle.len(), m_lines.len(), "every m-line is bundled");
+    m_lines.len()
+}
+
+#[test]
+fn last_publisher_leaving_idles_the_m_lines_and_the_next_one_reuses_them() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let mut previous: Option<usize> = None;
+    // Two people, one of whom leaves and someone else comes, again and again.
+    for _ in 0..4 {
+        let b = w.join(m, Publish::AV);
+        w.view(a, &[(b, 640, 360)]);
+        w.run(SEC);
+        let ib = w.participants[b].id;
+        let p = &w.participants[a];
+        let offered: Vec<_> = p.sub_tracks.values().map(|t| t.0).collect();
+        assert_eq!(
+            offered,
+            [ib, ib],
+            "the newcomer's two tracks, on the same m-lines"
+        );
+        let audio = p.count_from(ib, TrackSource::Microphone);
+        let video = p.count_from(ib, TrackSource::Camera);
+        w.run(SEC);
+        let p = &w.participants[a];
+        assert!(p.count_from(ib, TrackSource::Microphone) > audio + 40);
+        assert!(p.count_from(ib, TrackSource::Camera) > video + 20);
+        if let Some(gone) = previous {
+            assert_ne!(w.participants[gone].id, ib);
+        }
+        let offers = w.participants[a].offers_seen;
+        w.participants[b].sending = false;
+        w.command(BridgeCommand::RemoveParticipant {
+            conference: m,
+            participant: ib,
+        });
+        w.run(SEC);
+        // The leave is offered (the m-lines go idle), and the offer was answered.
+        let p = &w.participants[a];
+        assert_eq!(p.offers_seen, offers + 1);
+        let sdp = subscribe_offers(&w, a).pop().unwrap();
+        assert_eq!(sdp.matches("a=inactive").count(), 2, "{sdp}");
+        assert!(p.sub_tracks.is_empty(), "{:?}", p.sub_tracks);
+        previous = Some(b);
+    }
+    let offers = subscribe_offers(&w, a);
+    assert_eq!(offers.len(), 8, "one offer per join and per leave");
+    for sdp in &offers {
+        assert_eq!(
+            assert_bundle_alive(sdp),
+            2,
+            "m-lines reused, not added:\n{sdp}"
+        );
+    }
+    // Over all those publishers the audio m-line carried one continuous stream.
+    let p = &w.participants[a];
+    let audio_mid = p
+        .received
+        .iter()
+        .find(|r| r.audio_level.is_some())
+        .unwrap()
+        .mid;
+    let audio: Vec<_> = p.received.iter().filter(|r| r.mid == audio_mid).collect();
+    assert!(audio.len() > 4 * 90);
+    assert_continuous(&audio);
+}
+
+#[test]
+fn m_lines_stay_bounded_by_the_peak_over_leaves_and_joins() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let mut others = vec![w.join(m, Publish::AV), w.join(m, Publish::AV)];
+    w.run(SEC);
+    for round in 0..3 {
+        // The earliest other leaves: its m-lines come first and tag the BUNDLE group.
+        let gone = others.remove(0);
+        w.participants[gone].sending = false;
+        let id = w.participants[gone].id;
+        w.command(BridgeCommand::RemoveParticipant {
+            conference: m,
+            participant: id,
+        });
+        w.run(SEC);
+        // A screen sharer the second time: three tracks, one m-line more.
+        let spec = if round == 1 {
+            Publish {
+                screen: true,
+                ..Publish::AV
+            }
+        } else {
+            Publish::AV
+        };
+        let newcomer = w.join(m, spec);
+        others.push(newcomer);
+        w.run(SEC);
+        let ic = w.participants[newcomer].id;
+        let mic = w.participants[a].count_from(ic, TrackSource::Microphone);
+        w.run(SEC);
+        assert!(w.participants[a].count_from(ic, TrackSource::Microphone) > mic + 40);
+    }
+    let counts: Vec<usize> = subscribe_offers(&w, a)
+        .iter()
+        .map(|sdp| assert_bundle_alive(sdp))
+        .collect();
+    // Peak: two others with audio and video, plus one screen share.
+    assert_eq!(counts.iter().max(), Some(&5), "{counts:?}");
+    // Tracks of one publisher share one msid stream (browsers pair audio and video of a
+    // stream for lip sync), also on reused m-lines and on one added next to reused ones.
+    let last = subscribe_offers(&w, a).pop().unwrap();
+    let mut stream_of_mid = std::collections::BTreeMap::new();
+    let mut mid = String::new();
+    for line in last.lines() {
+        if let Some(m) = line.strip_prefix("a=mid:") {
+            mid = m.to_owned();
+        }
+        if let Some(msid) = line.strip_prefix("a=msid:") {
+            let stream = msid.split_whitespace().next().unwrap().to_owned();
+            stream_of_mid.insert(mid.clone(), stream);
+        }
+    }
+    let p = &w.participants[a];
+    let mut streams_of_publisher: std::collections::BTreeMap<_, BTreeSet<&String>> =
+        Default::default();
+    for (mid, (publisher, _)) in &p.sub_tracks {
+        let stream = &stream_of_mid[&mid.to_string()];
+        streams_of_publisher
+            .entry(*publisher)
+            .or_default()
+            .insert(stream);
+    }
+    assert_eq!(streams_of_publisher.len(), 2);
+    for (publisher, streams) in &streams_of_publisher {
+        assert_eq!(streams.len(), 1, "{publisher}: {streams:?}");
+    }
 }
 
 #[test]
