@@ -20,6 +20,8 @@ pub mod security;
 
 pub use branding::{BrandColors, BrandingConfig, LoginText, Logo, LogoKind, Rgb};
 
+pub mod siem;
+
 /// Longest access-token lifetime we accept: a stolen access token cannot be revoked, so
 /// its life is kept short.
 pub const MAX_ACCESS_LIFETIME: Duration = Duration::from_secs(3600);
@@ -39,6 +41,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Product name, logo, colours and login text for the web client.
     pub branding: BrandingConfig,
+    /// Live export of the audit trail (docs/siem.md).
+    pub siem: siem::SiemConfig,
     /// Brute-force protection of logins.
     pub security: security::SecurityConfig,
 }
@@ -156,6 +160,8 @@ enum Kind {
     Duration,
     /// A whole number.
     Integer,
+    /// An array of tables (`[[oidc.providers]]`); only a TOML file can supply one.
+    Tables,
 }
 
 /// A value as a layer supplied it, before validation.
@@ -165,6 +171,7 @@ pub enum RawValue {
     Bool(bool),
     Integer(i64),
     List(Vec<String>),
+    Tables(Vec<toml::Table>),
 }
 
 /// One layer of configuration: dotted key → value and origin.
@@ -203,7 +210,7 @@ impl Layer {
                 return Err(ConfigError {
                     origin,
                     key: section,
-                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding, security)".into(),
+                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding, siem, security)".into(),
                 });
             };
             for (name, value) in entries {
@@ -296,6 +303,7 @@ fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
 fn kind_of(key: &str) -> Option<Kind> {
     KEYS.iter()
         .chain(branding::KEYS)
+        .chain(siem::KEYS)
         .chain(security::KEYS)
         .find(|(k, _)| *k == key)
         .map(|(_, kind)| *kind)
@@ -328,6 +336,17 @@ fn from_toml_value(value: toml::Value, kind: Kind) -> Result<RawValue, String> {
             .map(RawValue::List),
         (Kind::List, toml::Value::String(s)) => Ok(RawValue::List(split_list(&s))),
         (Kind::Integer, toml::Value::Integer(i)) => Ok(RawValue::Integer(i)),
+        (Kind::Tables, toml::Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                toml::Value::Table(table) => Ok(table),
+                other => Err(format!(
+                    "expected a list of tables, found {}",
+                    other.type_str()
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(RawValue::Tables),
         (kind, other) => Err(format!(
             "expected {}, found {}",
             kind_name(kind),
@@ -346,6 +365,7 @@ fn from_text(text: &str, kind: Kind) -> Result<RawValue, String> {
             .parse()
             .map(RawValue::Integer)
             .map_err(|_| format!("expected a whole number, found {text:?}")),
+        Kind::Tables => Err("a list of tables can only be set in the config file".into()),
     }
 }
 
@@ -355,6 +375,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Bool => "a boolean",
         Kind::List => "a list of strings",
         Kind::Integer => "a whole number",
+        Kind::Tables => "a list of tables",
         Kind::Duration => "a duration such as \"15m\"",
     }
 }
@@ -656,6 +677,7 @@ impl Config {
             web: WebConfig { assets_dir },
             log: LogConfig { format, level },
             branding: branding::from_values(&v)?,
+            siem: siem::from_values(&v)?,
             security: security::from_values(&v)?,
         })
     }
@@ -726,6 +748,18 @@ impl Values<'_> {
                 o.clone(),
                 key,
                 format!("expected a whole number, found {other:?}"),
+            )),
+        }
+    }
+
+    fn tables(&self, key: &str) -> Result<Option<(Vec<toml::Table>, Origin)>, ConfigError> {
+        match self.0.values.get(key) {
+            None => Ok(None),
+            Some((RawValue::Tables(tables), o)) => Ok(Some((tables.clone(), o.clone()))),
+            Some((other, o)) => Err(err(
+                o.clone(),
+                key,
+                format!("expected a list of tables, found {other:?}"),
             )),
         }
     }
@@ -815,7 +849,7 @@ fn normalize_public_url(s: &str) -> Result<String, String> {
 }
 
 /// Splits a normalized public URL into scheme and host (without port or brackets).
-fn split_url(url: &str) -> (String, String) {
+pub(crate) fn split_url(url: &str) -> (String, String) {
     let (scheme, authority) = url.split_once("://").unwrap_or(("", url));
     let host = if let Some(inner) = authority.strip_prefix('[') {
         inner.split(']').next().unwrap_or("").to_owned()

@@ -18,6 +18,7 @@ pub mod meeting_actor;
 pub mod policy;
 pub mod passwords;
 pub mod serve;
+pub mod siem_task;
 pub mod signaling;
 pub mod state;
 pub mod tokens;

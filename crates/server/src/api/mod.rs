@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod api_clients;
+pub mod audit;
 pub mod auth;
 pub mod extract;
 pub mod invites;
@@ -63,6 +64,10 @@ pub fn routes() -> Router<AppState> {
             post(invites::guest_token_refresh),
         )
         .route("/config", get(client_config))
+        .route("/audit/entries", get(audit::entries))
+        .route("/audit/checkpoint", get(audit::checkpoint))
+        .route("/audit/export", get(audit::export_bundle))
+        .route("/audit/entries/{seq}/proof", get(audit::proof))
         .merge(admin::routes())
         .merge(tenants::routes())
         .merge(api_clients::routes())

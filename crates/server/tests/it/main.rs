@@ -4,6 +4,7 @@
 // A test binary: a failing unwrap in a helper is a failing test.
 #![allow(clippy::unwrap_used)]
 
+mod audit_api;
 mod audit_cli;
 mod auth;
 mod bad_input;
@@ -14,6 +15,7 @@ mod config;
 mod invites;
 mod lockout;
 mod meetings;
+mod siem;
 mod signaling;
 mod token_matrix;
 mod web;
