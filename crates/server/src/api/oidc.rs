@@ -91,7 +91,7 @@ async fn callback(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let binding = cookie(&headers, &[BINDING_COOKIE, INSECURE_BINDING_COOKIE]);
+    let binding = super::auth::cookie_value(&headers, &[BINDING_COOKIE, INSECURE_BINDING_COOKIE]);
     let param = |name| query_param(query.as_deref(), name);
     let (flow, code, error, iss) = (param("state"), param("code"), param("error"), param("iss"));
     let outcome = match (&flow, &code, &error) {
@@ -421,19 +421,6 @@ fn binding_cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
     };
     let text = format!("{name}={value}; HttpOnly{secure}; SameSite=Lax; Path=/; Max-Age={max_age}");
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// The value of the first cookie named one of `names`.
-fn cookie<'a>(headers: &'a HeaderMap, names: &[&str]) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| names.contains(name))
-        .map(|(_, value)| value.trim())
-        .filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]

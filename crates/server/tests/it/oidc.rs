@@ -56,25 +56,7 @@ impl Setup {
     /// Plenum's refresh cookie. Returns the client and the callback URL it passed.
     async fn login(&self, user: &str, password: &str) -> (reqwest::Client, String) {
         let client = browser();
-        let start = format!(
-            "{}/api/v1/auth/oidc/corp/login?return_to=/after",
-            self.plenum
-        );
-        let (form_page, visited) = follow(&client, &start).await;
-        assert_eq!(form_page.status(), StatusCode::OK, "{visited:?}");
-        assert!(
-            visited
-                .iter()
-                .any(|u| u.contains("code_challenge_method=S256"))
-        );
-        let html = form_page.text().await.unwrap();
-        let action = attribute(&html, "action");
-        let posted = client
-            .post(format!("{}{action}", self.issuer))
-            .form(&[("login", user), ("password", password)])
-            .send()
-            .await
-            .unwrap();
+        let posted = self.submit_login_form(&client, user, password).await;
         let (landed, visited) = follow_response(&client, posted).await;
         let callback = visited
             .iter()
@@ -87,6 +69,34 @@ impl Setup {
             "landed on return_to: {visited:?}"
         );
         (client, callback)
+    }
+
+    /// Starts a login at Plenum (return_to `/after`), follows it to the provider's form and
+    /// posts `user` and `password` there; returns the provider's answer to the form.
+    async fn submit_login_form(
+        &self,
+        client: &reqwest::Client,
+        user: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let start = format!(
+            "{}/api/v1/auth/oidc/corp/login?return_to=/after",
+            self.plenum
+        );
+        let (form_page, visited) = follow(client, &start).await;
+        assert_eq!(form_page.status(), StatusCode::OK, "{visited:?}");
+        assert!(
+            visited
+                .iter()
+                .any(|u| u.contains("code_challenge_method=S256"))
+        );
+        let action = attribute(&form_page.text().await.unwrap(), "action");
+        client
+            .post(format!("{}{action}", self.issuer))
+            .form(&[("login", user), ("password", password)])
+            .send()
+            .await
+            .unwrap()
     }
 
     /// The session the client's refresh cookie holds: access token and user.
@@ -333,15 +343,9 @@ async fn oidc_login_maps_groups_to_roles_and_survives_key_rotation() {
 async fn a_callback_in_another_browser_is_refused() {
     let setup = Setup::start().await;
     let victim = browser();
-    let start = format!("{}/api/v1/auth/oidc/corp/login", setup.plenum);
-    let (form_page, _) = follow(&victim, &start).await;
-    let action = attribute(&form_page.text().await.unwrap(), "action");
-    let posted = victim
-        .post(format!("{}{action}", setup.issuer))
-        .form(&[("login", "alice"), ("password", "alice-oidc-pw")])
-        .send()
-        .await
-        .unwrap();
+    let posted = setup
+        .submit_login_form(&victim, "alice", "alice-oidc-pw")
+        .await;
     // Stop before the callback and replay it from a browser without the binding cookie
     // (login CSRF: an attacker's finished login planted in someone else's browser).
     let mut response = posted;
@@ -360,15 +364,7 @@ async fn a_callback_in_another_browser_is_refused() {
     assert_eq!(landed.url().query(), Some("login_error=oidc_failed"));
 
     // Wrong password at the provider: no callback at all, the form again.
-    let other = browser();
-    let (form_page, _) = follow(&other, &start).await;
-    let action = attribute(&form_page.text().await.unwrap(), "action");
-    let again = other
-        .post(format!("{}{action}", setup.issuer))
-        .form(&[("login", "alice"), ("password", "wrong")])
-        .send()
-        .await
-        .unwrap();
+    let again = setup.submit_login_form(&browser(), "alice", "wrong").await;
     assert_eq!(again.status(), StatusCode::OK);
     assert!(
         again
