@@ -106,19 +106,6 @@ impl Store {
         )?;
         rows.into_iter().map(CheckpointRow::decode).collect()
     }
-
-    /// The signed checkpoint of the largest tree size, if any was signed yet.
-    pub async fn latest_checkpoint_note(&self) -> Result<Option<CheckpointNoteRecord>, StoreError> {
-        let row: Option<CheckpointRow> = fetch!(
-            self,
-            query_as(
-                "SELECT size, time_ms, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
-            ),
-            [],
-            fetch_optional
-        )?;
-        row.map(CheckpointRow::decode).transpose()
-    }
 }
 
 impl CheckpointRow {
