@@ -418,7 +418,7 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("participant.deny", "`participant`"),
     ("moderation.mute", "`participant`"),
     ("moderation.remove", "`participant`"),
-    ("moderation.ban", "`participant` (when refused) or `banned` (user, guest or invite)"),
+    ("moderation.ban", "`participant` (when refused) or `banned` (`participant` or `invite`)"),
     ("moderation.grant_moderator", "`participant`"),
     ("moderation.revoke_moderator", "`participant`"),
     ("moderation.lower_hand", "`participant`, or `all`"),

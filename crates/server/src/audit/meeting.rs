@@ -105,9 +105,13 @@ impl MeetingAudit {
     }
 
     /// Persists a ban and records it. `subject` is the stored ban key; only its kind
-    /// (`user`, `guest`, `invite`) enters the trail, since an invite ban names the code.
+    /// (`participant` or `invite`) enters the trail, since an invite ban names the code.
     pub fn ban(&self, who: Option<&Participant>, subject: String) {
-        let kind = subject.split_once(':').map_or("user", |(kind, _)| kind);
+        // Ban keys are `subject:<id>` (an account or a guest) or `invite:<code>`.
+        let kind = match subject.split_once(':') {
+            Some(("invite", _)) => "invite",
+            _ => "participant",
+        };
         let (actor, meta) = match who {
             Some(who) => (who.actor.clone(), who.meta.clone()),
             None => (EventActor::system(), RequestMeta::internal()),

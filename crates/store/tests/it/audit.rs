@@ -213,3 +213,64 @@ pub(crate) async fn raw_execute(s: &TestStore, sql: &str) -> Result<u64, String>
         done.map(|r| r.rows_affected()).map_err(|e| e.to_string())
     }
 }
+
+/// The PostgreSQL role setup of docs/audit-format.md: Plenum runs as a role without
+/// UPDATE/DELETE on the trail, so even with the triggers gone (dropped by the owner) it
+/// cannot change an entry, while appending keeps working.
+#[tokio::test]
+async fn postgres_app_role_cannot_change_the_trail_even_without_triggers() {
+    let Some(s) = TestStore::postgres().await else {
+        return;
+    };
+    let (base, schema) = s.schema.clone().unwrap();
+    let role = format!("plenum_app_{}", uuid::Uuid::new_v4().simple());
+    let owner = sqlx::PgPool::connect(&s.url).await.unwrap();
+    for sql in [
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries, audit_checkpoints FROM {role}"),
+        format!("REVOKE UPDATE, TRUNCATE ON audit_personal FROM {role}"),
+    ] {
+        sqlx::query(&sql).execute(&owner).await.unwrap();
+    }
+    let app_url = s.url.replacen("postgres@", &format!("{role}@"), 1);
+    assert_ne!(app_url, s.url, "the test URL names the postgres user");
+    let app = Store::connect(&app_url).await.unwrap();
+    for n in 0..3 {
+        app.append_audit(sample(n, 100)).await.unwrap();
+    }
+    sqlx::raw_sql(
+        "ALTER TABLE audit_entries DISABLE TRIGGER ALL; ALTER TABLE audit_checkpoints DISABLE TRIGGER ALL",
+    )
+    .execute(&owner)
+    .await
+    .unwrap();
+    let as_app = sqlx::PgPool::connect(&app_url).await.unwrap();
+    for sql in [
+        "UPDATE audit_entries SET action = 'auth.logout' WHERE seq = 1",
+        "DELETE FROM audit_entries WHERE seq = 2",
+        "TRUNCATE audit_entries",
+        "DELETE FROM audit_checkpoints",
+        "ALTER TABLE audit_entries DISABLE TRIGGER ALL",
+        "DROP TRIGGER audit_entries_append_only ON audit_entries",
+    ] {
+        let error = sqlx::query(sql).execute(&as_app).await.expect_err(sql);
+        assert!(
+            error.to_string().contains("permission denied")
+                || error.to_string().contains("must be owner"),
+            "{sql}: {error}"
+        );
+    }
+    assert_eq!(app.audit_head().await.unwrap().size, 3);
+    as_app.close().await;
+    app.close().await;
+    owner.close().await;
+    s.cleanup().await;
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(&format!("DROP ROLE {role}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+}
