@@ -16,11 +16,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod branding;
-pub mod security;
 
 pub use branding::{BrandColors, BrandingConfig, LoginText, Logo, LogoKind, Rgb};
 
+mod identity;
+pub mod audit;
+pub mod security;
 pub mod siem;
+
+pub use identity::{
+    GroupLookup, IdentityConfig, LdapConfig, LdapSecurity, OidcProvider, RoleRule, Secret,
+    mapped_role,
+};
 
 /// Longest access-token lifetime we accept: a stolen access token cannot be revoked, so
 /// its life is kept short.
@@ -41,10 +48,14 @@ pub struct Config {
     pub log: LogConfig,
     /// Product name, logo, colours and login text for the web client.
     pub branding: BrandingConfig,
+    /// External identity sources: OIDC providers and LDAP (docs/identity.md).
+    pub identity: IdentityConfig,
     /// Live export of the audit trail (docs/siem.md).
     pub siem: siem::SiemConfig,
     /// Brute-force protection of logins.
     pub security: security::SecurityConfig,
+    /// Signed checkpoints of the audit trail and their keys.
+    pub audit: audit::AuditConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,7 +221,7 @@ impl Layer {
                 return Err(ConfigError {
                     origin,
                     key: section,
-                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding, siem, security)".into(),
+                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding, oidc, ldap, siem, security, audit)".into(),
                 });
             };
             for (name, value) in entries {
@@ -303,8 +314,10 @@ fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
 fn kind_of(key: &str) -> Option<Kind> {
     KEYS.iter()
         .chain(branding::KEYS)
+        .chain(identity::KEYS)
         .chain(siem::KEYS)
         .chain(security::KEYS)
+        .chain(audit::KEYS)
         .find(|(k, _)| *k == key)
         .map(|(_, kind)| *kind)
 }
@@ -374,9 +387,9 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Text => "a string",
         Kind::Bool => "a boolean",
         Kind::List => "a list of strings",
+        Kind::Duration => "a duration such as \"15m\"",
         Kind::Integer => "a whole number",
         Kind::Tables => "a list of tables",
-        Kind::Duration => "a duration such as \"15m\"",
     }
 }
 
@@ -654,6 +667,7 @@ impl Config {
             }
         };
 
+        let audit = audit::from_values(&v, &public_url, &data_dir)?;
         Ok(Config {
             http: HttpConfig {
                 bind: http_bind,
@@ -677,8 +691,10 @@ impl Config {
             web: WebConfig { assets_dir },
             log: LogConfig { format, level },
             branding: branding::from_values(&v)?,
+            identity: identity::from_values(&v)?,
             siem: siem::from_values(&v)?,
             security: security::from_values(&v)?,
+            audit,
         })
     }
 }

@@ -6,6 +6,8 @@
 //! meeting's actor. Everything about the meeting itself is the actor's business.
 
 use crate::meeting_actor::{ActorInput, MeetingError, OUTBOUND_QUEUE, Outbound};
+use crate::audit::meeting::Participant;
+use crate::audit::{AuditEvent, EventActor, Outcome, RequestMeta};
 use crate::state::AppState;
 use crate::tokens::{Claims, TokenError, TokenKind};
 use axum::Router;
@@ -20,7 +22,7 @@ use plenum_protocol::signaling::{
 use plenum_protocol::{MeetingId, UserId};
 use plenum_room::{ConnectionId, Identity, SubjectKind};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, sleep_until, timeout};
 
 /// How long a new socket may take to send `session.auth`.
@@ -33,12 +35,16 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/signaling", get(upgrade))
 }
 
-async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ws: WebSocketUpgrade,
+) -> Response {
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| async move {
             let mut socket = Socket { ws: socket };
-            if let Err(close) = serve(state, &mut socket).await {
+            if let Err(close) = serve(state, &mut socket, meta).await {
                 socket.close(close.code, close.reason).await;
             }
         })
@@ -113,13 +119,17 @@ impl Socket {
 
 /// A validated meeting token bound to this socket.
 struct Session {
+    /// Where the socket came from, for audit entries.
+    meta: RequestMeta,
     meeting: MeetingId,
     subject: UserId,
+    /// The login session the token belongs to (none for guests).
+    sid: Option<String>,
     expires_at: Instant,
 }
 
-async fn serve(state: AppState, socket: &mut Socket) -> Result<(), Close> {
-    let (session, claims) = authenticate(&state, socket).await?;
+async fn serve(state: AppState, socket: &mut Socket, meta: RequestMeta) -> Result<(), Close> {
+    let (session, claims) = authenticate(&state, socket, &meta).await?;
     let actor = match state.meetings.actor(&state, session.meeting).await {
         Ok(actor) => actor,
         Err(MeetingError::NotFound) => {
@@ -140,6 +150,7 @@ async fn serve(state: AppState, socket: &mut Socket) -> Result<(), Close> {
         .send(ActorInput::Connect {
             conn,
             identity,
+            participant: Participant::new(&claims, meta.clone()),
             outbound: outbound_tx,
         })
         .is_err()
@@ -153,7 +164,11 @@ async fn serve(state: AppState, socket: &mut Socket) -> Result<(), Close> {
 }
 
 /// Waits for `session.auth` and checks its token.
-async fn authenticate(state: &AppState, socket: &mut Socket) -> Result<(Session, Claims), Close> {
+async fn authenticate(
+    state: &AppState,
+    socket: &mut Socket,
+    meta: &RequestMeta,
+) -> Result<(Session, Claims), Close> {
     let first = timeout(AUTH_TIMEOUT, socket.next_text())
         .await
         .map_err(|_| Close::new(close_code::AUTH_TIMEOUT, "no session.auth in time"))??
@@ -167,12 +182,18 @@ async fn authenticate(state: &AppState, socket: &mut Socket) -> Result<(Session,
             ));
         }
     };
-    let claims = verify_meeting_token(state, &token)
-        .await
-        .map_err(|error| Close::new(close_code::TOKEN_INVALID, token_close_reason(&error)))?;
+    let claims = match verify_meeting_token(state, &token).await {
+        Ok(claims) => claims,
+        Err(error) => {
+            deny(state, meta, error.code()).await;
+            return Err(Close::new(close_code::TOKEN_INVALID, token_close_reason(&error)));
+        }
+    };
     let session = Session {
+        meta: meta.clone(),
         meeting: claims_meeting(&claims)?,
         subject: claims.sub,
+        sid: claims.sid.clone(),
         expires_at: expiry_instant(&claims),
     };
     socket
@@ -185,6 +206,19 @@ async fn authenticate(state: &AppState, socket: &mut Socket) -> Result<(Session,
         )
         .await?;
     Ok((session, claims))
+}
+
+/// Records a refused signaling token as `access.denied`. Nothing in a refused token is
+/// trusted, so the requester is anonymous; a storage failure is logged by `audit`.
+async fn deny(state: &AppState, meta: &RequestMeta, reason: &'static str) {
+    let event = AuditEvent::new(
+        "access.denied",
+        Outcome::Denied,
+        EventActor::anonymous(plenum_protocol::DEFAULT_TENANT),
+        "signaling",
+    )
+    .detail("reason", reason);
+    let _ = state.audit(meta, event).await;
 }
 
 /// Checks a meeting token: signature, claims, meeting scope, and that the login session
@@ -256,6 +290,7 @@ async fn pump(
     mut outbound: mpsc::Receiver<Outbound>,
 ) -> Result<(), Close> {
     let mut bucket = TokenBucket::new(Instant::now());
+    let mut ended = state.sessions.subscribe();
     loop {
         tokio::select! {
             frame = socket.next_text() => {
@@ -297,6 +332,20 @@ async fn pump(
             () = sleep_until(session.expires_at) => {
                 return Err(Close::new(close_code::TOKEN_INVALID, "token expired"));
             }
+            end = ended.recv() => match end {
+                Ok(end) if end.concerns(session.subject, session.sid.as_deref()) => {
+                    return Err(Close::new(close_code::TOKEN_INVALID, "session ended"));
+                }
+                Ok(_) => {}
+                // Missed announcements might have named this socket: it closes, and the
+                // client reconnects if its session is still valid.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    return Err(Close::new(close_code::TOKEN_INVALID, "session state unknown; reconnect"));
+                }
+                Err(broadcast::error::RecvError::Closed) => {
+                    return Err(Close::new(1001, "server stopping"));
+                }
+            },
         }
     }
 }
@@ -312,6 +361,7 @@ async fn refresh(
     let claims = match verify_meeting_token(state, token).await {
         Ok(claims) => claims,
         Err(error) => {
+            deny(state, &session.meta, error.code()).await;
             return socket
                 .error(txn, ErrorCode::InvalidToken, token_close_reason(&error).into())
                 .await;

@@ -2,6 +2,9 @@
 
 use crate::config::Config;
 use crate::meeting_actor::Meetings;
+use crate::ldap::LdapDirectory;
+use crate::oidc::Oidc;
+use crate::sessions::SessionRegistry;
 use crate::clock::Clock;
 use crate::tokens::TokenService;
 use plenum_protocol::MeetingId;
@@ -34,6 +37,14 @@ pub struct AppInner {
     pub(crate) dummy_hash: String,
     /// The time of login locks and session timeouts; tests move it.
     pub clock: Clock,
+    /// The configured OpenID Connect providers and the logins in progress.
+    pub oidc: Oidc,
+    /// The LDAP / Active Directory source, if configured.
+    pub ldap: Option<LdapDirectory>,
+    /// Where the end of a login session is announced to its live connections.
+    pub sessions: SessionRegistry,
+    /// Signs the audit trail's checkpoints (loaded by `serve::build_state`).
+    pub audit_signer: crate::audit::checkpoints::Signer,
 }
 
 impl Deref for AppState {
@@ -53,6 +64,8 @@ impl AppState {
         dummy_hash: String,
     ) -> Self {
         let (meeting_events, _) = broadcast::channel(256);
+        let oidc = Oidc::new(&config);
+        let ldap = config.identity.ldap.clone().map(LdapDirectory::new);
         Self {
             inner: Arc::new(AppInner {
                 config,
@@ -63,6 +76,10 @@ impl AppState {
                 meeting_events,
                 dummy_hash,
                 clock: Clock::default(),
+                oidc,
+                ldap,
+                sessions: SessionRegistry::default(),
+                audit_signer: crate::audit::checkpoints::Signer::default(),
             }),
         }
     }
