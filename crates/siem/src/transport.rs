@@ -156,18 +156,9 @@ impl Sender {
                 server_name,
             } => {
                 let tcp = self.connect_tcp(peer).await?;
-                let tls = tokio::time::timeout(
-                    CONNECT_TIMEOUT,
-                    connector.connect(server_name.clone(), tcp),
-                )
-                .await
-                .map_err(|_| TransportError::ConnectTimeout {
-                    address: self.address.clone(),
-                })?
-                .map_err(|source| TransportError::Connect {
-                    address: self.address.clone(),
-                    source,
-                })?;
+                let tls = self
+                    .connecting(connector.connect(server_name.clone(), tcp))
+                    .await?;
                 self.send_stream(tls, messages).await
             }
         }
@@ -187,7 +178,15 @@ impl Sender {
     }
 
     async fn connect_tcp(&self, peer: SocketAddr) -> Result<TcpStream, TransportError> {
-        tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(peer))
+        self.connecting(TcpStream::connect(peer)).await
+    }
+
+    /// A connection step (TCP connect, TLS handshake) within [`CONNECT_TIMEOUT`].
+    async fn connecting<T>(
+        &self,
+        step: impl Future<Output = std::io::Result<T>>,
+    ) -> Result<T, TransportError> {
+        tokio::time::timeout(CONNECT_TIMEOUT, step)
             .await
             .map_err(|_| TransportError::ConnectTimeout {
                 address: self.address.clone(),

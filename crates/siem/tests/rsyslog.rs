@@ -469,12 +469,7 @@ async fn a_server_certificate_from_another_ca_is_refused() {
     let port = free_port();
     let rsyslog = Rsyslog::start(&dir, port, &rogue, "anon");
 
-    let source = SharedLog(Arc::new(Mutex::new(MemoryLog::new())));
-    source
-        .0
-        .lock()
-        .expect("lock")
-        .append("auth.login", Outcome::Success, "Alice");
+    let source = SharedLog::with_one_login();
     let cursors = MemoryCursors::default();
     let mut exporter = tls_exporter(
         "siem",
@@ -530,12 +525,7 @@ async fn a_client_certificate_is_presented_when_the_receiver_requires_one() {
     let pki = make_pki(&dir.join("pki"), "mutual");
     let port = free_port();
     let rsyslog = Rsyslog::start(&dir, port, &pki, "x509/certvalid");
-    let source = SharedLog(Arc::new(Mutex::new(MemoryLog::new())));
-    source
-        .0
-        .lock()
-        .expect("lock")
-        .append("auth.login", Outcome::Success, "Alice");
+    let source = SharedLog::with_one_login();
     let cursors = MemoryCursors::default();
     let mut anonymous = tls_exporter(
         "anonymous",

@@ -85,6 +85,15 @@ impl MemoryLog {
 #[derive(Clone)]
 pub struct SharedLog(pub Arc<Mutex<MemoryLog>>);
 
+impl SharedLog {
+    /// The key entry and one successful login.
+    pub fn with_one_login() -> Self {
+        let mut log = MemoryLog::new();
+        log.append("auth.login", Outcome::Success, "Alice");
+        Self(Arc::new(Mutex::new(log)))
+    }
+}
+
 impl EntrySource for SharedLog {
     async fn entries(&self, from_seq: u64, limit: usize) -> Result<Vec<Entry>, SourceError> {
         let log = self.0.lock().expect("lock");
