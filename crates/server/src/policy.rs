@@ -6,11 +6,15 @@
 //! defaults, which follow the `[tokens]` configuration.
 
 use crate::api::ApiError;
+use crate::authz::Denial;
 use crate::config::MAX_REFRESH_LIFETIME;
 use crate::state::AppState;
+use crate::tokens::Claims;
 use plenum_protocol::AccountRole;
 use plenum_protocol::admin::Policy;
+use plenum_store::MeetingRecord;
 use std::time::Duration;
+use time::OffsetDateTime;
 
 /// Identity sources a policy can enable.
 pub const SOURCES: [&str; 3] = ["password", "ldap", "oidc"];
@@ -113,6 +117,64 @@ pub fn validate(state: &AppState, policy: &Policy) -> Result<(), ApiError> {
         );
     }
     Ok(())
+}
+
+/// Refuses (403) an account whose role the tenant's policy does not let create meetings.
+pub async fn check_meeting_creator(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
+    let policy = of_tenant(state, claims.tenant()).await?;
+    if policy.meeting_creators.contains(&claims.account_role()) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "forbidden",
+        "the policy of this tenant does not let this role create meetings",
+    )
+    .denied(Denial {
+        claims: Some(Box::new(claims.clone())),
+        resource: Some(format!("tenant:{}", claims.tenant())),
+        reason: "policy_meeting_creators",
+    }))
+}
+
+/// Refuses (403 `guests_not_allowed`) guests in a meeting whose owner's tenant does not
+/// allow guests.
+pub async fn check_guests_allowed(
+    state: &AppState,
+    meeting: &MeetingRecord,
+) -> Result<(), ApiError> {
+    let owner = state.store.user_by_id(meeting.owner_id).await?;
+    if of_tenant(state, &owner.tenant_id).await?.guests_allowed {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "guests_not_allowed",
+        "this organisation does not admit guests",
+    ))
+}
+
+/// Whether `source` (`password`, `ldap`, `oidc`) is enabled for accounts of `tenant`.
+pub async fn source_enabled(
+    state: &AppState,
+    tenant: &str,
+    source: &str,
+) -> Result<bool, ApiError> {
+    Ok(of_tenant(state, tenant)
+        .await?
+        .identity_sources
+        .iter()
+        .any(|s| s == source))
+}
+
+/// When a session's refresh token should expire: the idle timeout from `now`, but never
+/// after the absolute timeout counted from the login at `started`.
+pub fn session_expiry(
+    policy: &Policy,
+    started: OffsetDateTime,
+    now: OffsetDateTime,
+) -> OffsetDateTime {
+    let idle = now + Duration::from_secs(policy.session_idle_timeout_secs);
+    let absolute = started + Duration::from_secs(policy.session_absolute_timeout_secs);
+    idle.min(absolute)
 }
 
 /// The names of the fields that differ between two policies, for the audit trail.

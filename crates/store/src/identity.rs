@@ -94,6 +94,23 @@ impl crate::Store {
         Ok(user)
     }
 
+    /// When the login session (refresh-token family) `family_id` began: its first token.
+    pub async fn session_started(
+        &self,
+        family_id: uuid::Uuid,
+    ) -> Result<OffsetDateTime, StoreError> {
+        let first: Option<i64> = fetch!(
+            self,
+            query_scalar("SELECT MIN(created_at) FROM refresh_tokens WHERE family_id = $1"),
+            [family_id.to_string()],
+            fetch_one
+        )?;
+        when(
+            "refresh_tokens.created_at",
+            first.ok_or(StoreError::NotFound)?,
+        )
+    }
+
     /// The meetings owned by accounts of `tenant`, oldest first.
     pub async fn meetings_of_tenant(
         &self,

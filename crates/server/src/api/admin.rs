@@ -194,6 +194,10 @@ async fn update_user(
         state.audit_in(&mut tx, &meta, event).await?;
     }
     tx.commit().await?;
+    if role_changes {
+        // Its tokens carry the old role: its sessions are over, and so are its sockets.
+        state.sessions.end_user(id);
+    }
     Ok(Json(admin_user(&after)))
 }
 
@@ -217,5 +221,6 @@ async fn delete_user(
     .detail("role", user.role.as_str());
     state.audit_in(&mut tx, &meta, event).await?;
     tx.commit().await?;
+    state.sessions.end_user(id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -33,6 +33,7 @@ pub async fn guest_token(
     let now = OffsetDateTime::now_utc();
     let name = validate::display_name(&body.display_name)?;
     let (invite, meeting) = live_invite(&state, &code, now).await?;
+    crate::policy::check_guests_allowed(&state, &meeting).await?;
     check_meeting_password(&meeting, body.password).await?;
     if state
         .store

@@ -41,6 +41,7 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateMeeting>,
 ) -> Result<(StatusCode, Json<Meeting>), ApiError> {
     require(&claims, Permission::MeetingCreate)?;
+    crate::policy::check_meeting_creator(&state, &claims).await?;
     let title = validate::title(&body.title)?;
     let description = validate::description(body.description.as_deref().unwrap_or(""))?;
     let password_hash = match validate::new_password(body.password.as_deref())? {

@@ -120,7 +120,9 @@ impl Req {
     /// peers through `ConnectInfo`.
     pub fn from_addr(mut self, addr: &str) -> Self {
         let peer: std::net::SocketAddr = addr.parse().unwrap();
-        self.builder = self.builder.extension(axum::extract::ConnectInfo(peer));
+        self.builder = self
+            .builder
+            .extension(axum::extract::ConnectInfo(peer));
         self
     }
 

@@ -4,6 +4,7 @@
 // A test binary: a failing unwrap in a helper is a failing test.
 #![allow(clippy::unwrap_used)]
 
+mod admin;
 mod audit_api;
 mod audit_cli;
 mod auth;

@@ -16,14 +16,14 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Long enough for any answer on a loaded 2-core machine; only reached when a test fails.
 const ANSWER_DEADLINE: Duration = Duration::from_secs(10);
 
-struct Served {
-    app: TestApp,
-    addr: SocketAddr,
+pub(crate) struct Served {
+    pub(crate) app: TestApp,
+    pub(crate) addr: SocketAddr,
 }
 
 pub(crate) async fn serve() -> Served {
@@ -37,7 +37,7 @@ pub(crate) async fn serve() -> Served {
 
 impl Served {
     /// A meeting owned by alice, and a meeting token of hers for it.
-    async fn meeting(&self, waiting_room: bool) -> (MeetingId, String) {
+    pub(crate) async fn meeting(&self, waiting_room: bool) -> (MeetingId, String) {
         let token = self.app.login("alice").await;
         let id = self
             .app
@@ -57,7 +57,7 @@ impl Served {
         (meeting, owner.token)
     }
 
-    fn guest_token(&self, meeting: MeetingId, name: &str) -> String {
+    pub(crate) fn guest_token(&self, meeting: MeetingId, name: &str) -> String {
         self.app
             .state
             .tokens
@@ -71,13 +71,13 @@ impl Served {
             .token
     }
 
-    async fn connect(&self) -> Ws {
+    pub(crate) async fn connect(&self) -> Ws {
         let url = format!("ws://{}/api/v1/signaling", self.addr);
         connect_async(url).await.unwrap().0
     }
 
     /// Connects, authenticates and joins; returns the socket after `room.join_success`.
-    async fn join(&self, token: &str) -> Ws {
+    pub(crate) async fn join(&self, token: &str) -> Ws {
         let mut ws = self.connect().await;
         send(
             &mut ws,
@@ -95,7 +95,7 @@ async fn user_id(app: &TestApp, name: &str) -> plenum_protocol::UserId {
     app.state.store.user_by_username(name).await.unwrap().id
 }
 
-async fn send(ws: &mut Ws, value: Value) {
+pub(crate) async fn send(ws: &mut Ws, value: Value) {
     ws.send(Message::text(value.to_string())).await.unwrap();
 }
 
@@ -116,7 +116,7 @@ async fn next(ws: &mut Ws) -> Value {
 }
 
 /// Reads until a message of `kind` arrives (others, e.g. participant events, are skipped).
-async fn expect(ws: &mut Ws, kind: &str) -> Value {
+pub(crate) async fn expect(ws: &mut Ws, kind: &str) -> Value {
     loop {
         let message = next(ws).await;
         if message["type"] == kind {
@@ -126,7 +126,7 @@ async fn expect(ws: &mut Ws, kind: &str) -> Value {
 }
 
 /// Reads until the server closes; returns the close code.
-async fn closed_with(ws: &mut Ws, deadline: Duration) -> u16 {
+pub(crate) async fn closed_with(ws: &mut Ws, deadline: Duration) -> u16 {
     loop {
         let frame = tokio::time::timeout(deadline, ws.next())
             .await
