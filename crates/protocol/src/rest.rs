@@ -143,6 +143,30 @@ pub struct Problem {
     pub code: String,
 }
 
+/// `GET /auth/providers`: the identity sources the login page offers besides local
+/// accounts (docs/identity.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct AuthProviders {
+    /// OpenID Connect providers, in config order.
+    pub oidc: Vec<OidcProviderInfo>,
+    /// Whether `POST /auth/ldap/login` is enabled.
+    pub ldap: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct OidcProviderInfo {
+    /// Used in `/auth/oidc/{id}/login`.
+    pub id: String,
+    pub display_name: String,
+}
+
+/// `POST /auth/logout` of a session that came from an OIDC provider: the browser should
+/// go on to the provider's logout (RP-initiated logout). Other sessions answer 204.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct LogoutResponse {
+    pub end_session_url: String,
+}
+
 /// Tells "field absent" (outer `None`) from "field is null" (`Some(None)`).
 mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -103,6 +103,9 @@ pub use identity::{ApiClientRecord, NewApiClient, TenantRecord, UserUpdate};
 mod lockout;
 pub use lockout::{FailureOutcome, LockRule};
 
+mod external;
+pub use external::ExternalSession;
+
 const USER_COLUMNS: &str =
     "id, username, display_name, password_hash, role, tenant_id, created_at";
 const MEETING_COLUMNS: &str =

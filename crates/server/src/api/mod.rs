@@ -7,10 +7,13 @@ pub mod admin;
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
+pub mod external;
 pub mod extract;
 pub mod invites;
+pub mod ldap;
 pub mod meetings;
 pub mod oauth;
+pub mod oidc;
 pub mod problem;
 pub mod tenants;
 pub mod validate;
@@ -72,6 +75,8 @@ pub fn routes() -> Router<AppState> {
         .merge(tenants::routes())
         .merge(api_clients::routes())
         .merge(oauth::routes())
+        .route("/auth/ldap/login", post(ldap::login))
+        .merge(oidc::routes())
 }
 
 async fn client_config(State(state): State<AppState>) -> Json<ClientConfig> {

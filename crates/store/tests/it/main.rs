@@ -133,6 +133,7 @@ contract!(
 // After `contract!` so the audit cases can use it.
 mod audit;
 mod audit_search;
+mod external;
 mod siem;
 
 fn t0() -> OffsetDateTime {
