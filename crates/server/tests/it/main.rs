@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin;
+mod api_clients;
 mod audit_api;
 mod audit_cli;
 mod auth;
