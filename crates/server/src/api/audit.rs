@@ -370,6 +370,9 @@ fn export_error(error: ExportError) -> ApiError {
         ExportError::NotSealed(_) => not_sealed(error.to_string()),
         ExportError::BadRange { .. } => ApiError::bad_request("invalid_query", error.to_string()),
         ExportError::NoSuchEntry(_) => ApiError::not_found("no such audit entry"),
+        ExportError::Removed(_) => {
+            ApiError::new(axum::http::StatusCode::GONE, "removed", error.to_string())
+        }
         ExportError::Corrupt(_) => ApiError::internal(&error),
         ExportError::Store(e) => e.into(),
     }

@@ -265,7 +265,7 @@ async fn the_auditor_exports_a_bundle_that_verifies_offline_and_gets_proofs() {
     let seq = bundle
         .entries
         .iter()
-        .find(|e| e.entry.tenant == "acme")
+        .find(|e| e.entry.tenant == "acme" && e.entry.action == "meeting.create")
         .unwrap()
         .entry
         .seq;
@@ -300,7 +300,14 @@ async fn the_auditor_exports_a_bundle_that_verifies_offline_and_gets_proofs() {
         .send(Req::get(&format!("/api/v1/audit/entries/{seq}/proof")).bearer(&acme_auditor))
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
-    app.send(Req::get("/api/v1/audit/entries/1/proof").bearer(&acme_auditor))
+    let other = bundle
+        .entries
+        .iter()
+        .find(|e| e.entry.tenant == "default")
+        .unwrap()
+        .entry
+        .seq;
+    app.send(Req::get(&format!("/api/v1/audit/entries/{other}/proof")).bearer(&acme_auditor))
         .await
         .assert_problem(404, "not_found");
     app.send(Req::get("/api/v1/audit/entries/999999/proof").bearer(&auditor))
