@@ -25,6 +25,9 @@ pub async fn login(
         return Err(ApiError::not_found("LDAP login is not enabled"));
     };
     let tenant = directory.config().tenant.clone();
+    if !crate::policy::source_enabled(&state, &tenant, "ldap").await? {
+        return Err(ApiError::not_found("LDAP login is not enabled"));
+    }
     if let Err(refused) = lockout::check(&state, &body.username, &meta).await {
         login_failed(&state, &meta, &tenant, &body.username, "locked").await;
         return Err(refused);

@@ -14,6 +14,7 @@ use super::extract::ApiPath;
 use super::problem::ApiError;
 use crate::audit::{ActorKind, AuditEvent, EventActor, Outcome, RequestMeta};
 use crate::oidc::{Completed, OidcError, role_for};
+use crate::policy;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -45,18 +46,32 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-async fn providers(State(state): State<AppState>) -> Json<AuthProviders> {
-    Json(AuthProviders {
-        oidc: state
-            .oidc
-            .providers()
-            .map(|p| OidcProviderInfo {
+/// The sources whose tenant's policy allows them (`identity_sources`).
+async fn providers(State(state): State<AppState>) -> Result<Json<AuthProviders>, ApiError> {
+    let mut oidc = Vec::new();
+    for p in state.oidc.providers() {
+        if policy::source_enabled(&state, &p.tenant, "oidc").await? {
+            oidc.push(OidcProviderInfo {
                 id: p.id.clone(),
                 display_name: p.display_name.clone(),
-            })
-            .collect(),
-        ldap: state.config.identity.ldap.is_some(),
-    })
+            });
+        }
+    }
+    let ldap = match &state.ldap {
+        Some(directory) => {
+            policy::source_enabled(&state, &directory.config().tenant, "ldap").await?
+        }
+        None => false,
+    };
+    Ok(Json(AuthProviders { oidc, ldap }))
+}
+
+/// Whether `provider` is configured and its tenant's policy allows OIDC logins.
+async fn provider_enabled(state: &AppState, provider: &str) -> Result<bool, ApiError> {
+    match state.oidc.providers().find(|p| p.id == provider) {
+        Some(p) => policy::source_enabled(state, &p.tenant, "oidc").await,
+        None => Ok(false),
+    }
 }
 
 async fn login(
@@ -64,6 +79,9 @@ async fn login(
     ApiPath(provider): ApiPath<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
+    if !provider_enabled(&state, &provider).await? {
+        return Err(ApiError::not_found("no such OIDC provider"));
+    }
     let return_to = query_param(query.as_deref(), "return_to")
         .filter(|path| is_local_path(path))
         .unwrap_or_else(|| "/".to_owned());
@@ -176,6 +194,10 @@ async fn sign_in(
         role: role_for(&provider, &claims),
         tenant: provider.tenant.clone(),
     };
+    // The policy may have changed while the person was at the provider.
+    if !policy::source_enabled(state, &provider.tenant, "oidc").await? {
+        return Err(ApiError::not_found("OIDC logins are switched off"));
+    }
     let (user, _created) = account_for(state, meta, &person, now).await?;
     let (refresh, family) = super::auth::start_session(state, &user, now).await?;
     state
@@ -187,7 +209,13 @@ async fn sign_in(
                 subject: claims.sub.clone(),
                 sid: claims.sid.clone(),
                 id_token,
-                expires_at: now + state.config.tokens.refresh_lifetime,
+                // The session can last no longer than the absolute timeout.
+                expires_at: now
+                    + std::time::Duration::from_secs(
+                        policy::of_tenant(state, &user.tenant_id)
+                            .await?
+                            .session_absolute_timeout_secs,
+                    ),
             },
             now,
         )

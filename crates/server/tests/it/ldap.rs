@@ -196,6 +196,26 @@ nested_groups_depth = 2
             .await
             .assert_problem(401, "invalid_credentials");
     }
+    // The tenant's policy switches LDAP off: no longer offered, and refused.
+    let offered = app.send(Req::get("/api/v1/auth/providers")).await;
+    assert_eq!(offered.body["ldap"], true);
+    let mut policy = plenum_server::policy::of_tenant(&app.state, "default")
+        .await
+        .unwrap();
+    policy.identity_sources.retain(|source| source != "ldap");
+    app.state
+        .store
+        .set_setting(
+            &plenum_server::policy::key("default"),
+            &serde_json::to_string(&policy).unwrap(),
+        )
+        .await
+        .unwrap();
+    let offered = app.send(Req::get("/api/v1/auth/providers")).await;
+    assert_eq!(offered.body["ldap"], false);
+    ldap_login(&app, "alice", "alice-ldap-pw")
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[tokio::test]
