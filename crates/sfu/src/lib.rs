@@ -16,6 +16,19 @@
 //!   answer) and **subscribe** (we offer one sendonly m-line per remote track; the browser
 //!   answers). One offer is outstanding at a time; changes meanwhile are offered after the
 //!   answer.
+//! - Subscribe m-lines are never stopped: when a remote track goes, its m-line turns
+//!   `inactive`, and the next remote track of the same kind reuses it. A stopped m-line
+//!   (port 0) leaves the BUNDLE group; once the last remote publisher left, the group was
+//!   empty and Chromium refused the offer (`InvalidAccessError`), and once the m-line that
+//!   tags the group went, Chromium moved to a new transport and the subscriber's connection
+//!   failed. With reuse the tag stays, no offer has an empty group, and a subscriber has
+//!   at most as many m-lines as it once had tracks at the same time. A reused m-line keeps
+//!   its SSRC and msid: its outgoing timeline continues across tracks (like a layer
+//!   switch), and a publisher's tracks prefer the m-lines of one departed publisher, so
+//!   browsers still pair audio and video of one stream for lip sync. (A data channel as a
+//!   never-removed anchor would keep BUNDLE alive too, but adds an SCTP association per
+//!   subscriber, and str0m's own offers never recycle stopped m-lines, so they would pile
+//!   up.)
 //! - Datagrams are routed by source address once an `Rtc` has claimed that address through
 //!   `Rtc::accepts` (STUN credentials); later datagrams cost one hash lookup.
 //! - Simulcast: per subscriber and camera, the layer follows the tile size in the latest
