@@ -193,6 +193,41 @@ impl KeyCache {
 mod tests {
     use super::*;
 
+    /// A token with this header and an empty payload and signature.
+    fn token_with_header(header: &str) -> String {
+        use base64::Engine as _;
+        let b64 = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+        format!("{}.{}.", b64(header), b64("{}"))
+    }
+
+    #[tokio::test]
+    async fn symmetric_and_unsigned_tokens_are_refused_before_any_key_lookup() {
+        let cache = KeyCache::default();
+        // Nothing listens there: a refusal that needed the keys would be a fetch error.
+        let jwks = "http://127.0.0.1:9/jwks";
+        for header in [
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"HS256","kid":"k"}"#,
+            r#"{"alg":"HS512"}"#,
+            r#"{"typ":"JWT"}"#,
+        ] {
+            let result = cache
+                .verify::<serde_json::Value>(
+                    &Fetcher::default(),
+                    jwks,
+                    &token_with_header(header),
+                    "https://idp.example",
+                    "plenum",
+                    true,
+                )
+                .await;
+            assert!(
+                matches!(result, Err(OidcError::InvalidToken(_))),
+                "{header}: {result:?}"
+            );
+        }
+    }
+
     #[test]
     fn refetch_gate_opens_once_per_interval() {
         let mut gate = RefetchGate::new(REFETCH_INTERVAL);
