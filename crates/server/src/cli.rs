@@ -36,6 +36,22 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Delete data older than its `[retention]` period (what `plenum serve` does daily);
+    /// removed audit entries are sealed first and the run is recorded.
+    Retention {
+        #[command(subcommand)]
+        action: RetentionAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionAction {
+    /// Run the retention job once and print what it removed.
+    Run {
+        /// TOML configuration file.
+        #[arg(long, env = "PLENUM_CONFIG")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,6 +190,31 @@ pub fn main() -> ExitCode {
             };
             crate::serve::init_logging(&config);
             run_async(crate::audit_cli::export(config, from, to, out))
+        }
+        Command::Retention {
+            action: RetentionAction::Run { config },
+        } => {
+            let config = match Config::load(Sources {
+                file: config,
+                env,
+                cli: Layer::default(),
+            }) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            crate::serve::init_logging(&config);
+            run_async(async move {
+                let store = crate::serve::open_store(&config).await?;
+                let signer = crate::audit::checkpoints::Signer::default();
+                signer.load(&config.audit).await?;
+                let report = crate::audit::retention::run_once(&store, &config, &signer).await?;
+                println!("retention: removed {} audit entries", report.audit_entries);
+                store.close().await;
+                Ok(())
+            })
         }
         Command::Migrate { config } => {
             let config = match Config::load(Sources {

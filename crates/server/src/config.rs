@@ -21,6 +21,7 @@ pub use branding::{BrandColors, BrandingConfig, LoginText, Logo, LogoKind, Rgb};
 
 mod identity;
 pub mod audit;
+pub mod retention;
 pub mod security;
 pub mod siem;
 
@@ -56,6 +57,8 @@ pub struct Config {
     pub security: security::SecurityConfig,
     /// Signed checkpoints of the audit trail and their keys.
     pub audit: audit::AuditConfig,
+    /// How long each kind of data is kept.
+    pub retention: retention::RetentionConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,7 +224,7 @@ impl Layer {
                 return Err(ConfigError {
                     origin,
                     key: section,
-                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding, oidc, ldap, siem, security, audit)".into(),
+                    reason: "unknown key (expected one of the sections http, media, store, tokens, web, log, branding, oidc, ldap, siem, security, audit, retention)".into(),
                 });
             };
             for (name, value) in entries {
@@ -318,6 +321,7 @@ fn kind_of(key: &str) -> Option<Kind> {
         .chain(siem::KEYS)
         .chain(security::KEYS)
         .chain(audit::KEYS)
+        .chain(retention::KEYS)
         .find(|(k, _)| *k == key)
         .map(|(_, kind)| *kind)
 }
@@ -695,6 +699,7 @@ impl Config {
             siem: siem::from_values(&v)?,
             security: security::from_values(&v)?,
             audit,
+            retention: retention::from_values(&v)?,
         })
     }
 }

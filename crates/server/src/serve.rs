@@ -79,6 +79,7 @@ pub async fn build_state(config: Config, store: Store) -> anyhow::Result<AppStat
         .context("cannot set up audit checkpoint signing")?;
     tokio::spawn(meeting_actor::follow_rest_changes(state.clone()));
     tokio::spawn(crate::audit::checkpoints::run(state.clone()));
+    tokio::spawn(crate::audit::retention::run(state.clone()));
     Ok(state)
 }
 

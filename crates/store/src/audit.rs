@@ -15,7 +15,7 @@
 //! then reads the row as committed, so every seq is taken exactly once and the compact
 //! range always matches the entries.
 
-use crate::tx::{Tx, on_tx};
+use crate::tx::{self, Tx, on_tx};
 use crate::{Backend, Store, StoreError};
 use plenum_audit::{
     BundleEntry, CompactRange, Entry, Hash, Value, from_hex, hash_from_hex, to_hex,
@@ -464,5 +464,37 @@ impl Store {
             fetch_one
         )?;
         seq.map(|s| to_u64(s, "audit_entries.seq")).transpose()
+    }
+}
+
+impl Store {
+    /// Removes the entries below `cut` (retention). `cut` must be the size of a stored
+    /// checkpoint, which seals what is removed and whose compact range becomes the
+    /// retained start; the triggers allow exactly this DELETE. Returns how many entries
+    /// were removed.
+    pub async fn remove_audit_prefix(&self, cut: u64) -> Result<u64, StoreError> {
+        let cut_i = to_i64(cut)?;
+        let mut tx = self.begin().await?;
+        let moved = tx::tx_execute!(
+            &mut tx,
+            "UPDATE audit_head SET first_seq = $1, \
+             first_frontier = (SELECT frontier FROM audit_checkpoints WHERE size = $1) \
+             WHERE id = 1 AND first_seq < $1 \
+             AND EXISTS (SELECT 1 FROM audit_checkpoints WHERE size = $1)",
+            [cut_i]
+        )?;
+        if moved == 0 {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        tx::tx_execute!(
+            &mut tx,
+            "DELETE FROM audit_personal WHERE seq < $1",
+            [cut_i]
+        )?;
+        let removed =
+            tx::tx_execute!(&mut tx, "DELETE FROM audit_entries WHERE seq < $1", [cut_i])?;
+        tx.commit().await?;
+        Ok(removed)
     }
 }

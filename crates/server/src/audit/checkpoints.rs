@@ -53,7 +53,18 @@ struct KeyFile {
 /// a lock that also serialises signing.
 #[derive(Debug, Default)]
 pub struct Signer {
-    key: Mutex<Option<(SigningKey, bool)>>,
+    key: Mutex<Option<(SigningKey, Record)>>,
+}
+
+/// Whether the current key's `audit.key_valid` entry must be appended before the next
+/// checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    Done,
+    /// Unless the trail already has it (a key loaded at start).
+    IfMissing,
+    /// Again, even though the trail has it (retention is about to remove the old one).
+    Again,
 }
 
 impl Signer {
@@ -65,8 +76,15 @@ impl Signer {
             Some(key) => key,
             None => new_key(config, now_ms())?,
         };
-        *slot = Some((key, false));
+        *slot = Some((key, Record::IfMissing));
         Ok(())
+    }
+
+    /// Makes the next checkpoint record the current key again.
+    pub async fn record_again(&self) {
+        if let Some((_, record)) = self.key.lock().await.as_mut() {
+            *record = Record::Again;
+        }
     }
 
     /// Signs and stores a checkpoint of the trail as it is now, unless the newest
@@ -86,14 +104,14 @@ impl Signer {
         if rotate {
             let key = new_key(config, now)?;
             tracing::info!(key = %key.record().name, "rotated the audit signing key");
-            *slot = Some((key, false));
+            *slot = Some((key, Record::IfMissing));
         }
         let Some((key, recorded)) = slot.as_mut() else {
             return Err(CheckpointFailure::NoKey);
         };
-        if !*recorded {
-            record(store, key.record()).await?;
-            *recorded = true;
+        if *recorded != Record::Done {
+            record(store, key.record(), *recorded == Record::Again).await?;
+            *recorded = Record::Done;
         }
         let head = store.audit_head().await?;
         let latest = store.latest_audit_checkpoint().await?;
@@ -129,14 +147,15 @@ impl Signer {
     }
 }
 
-/// Appends the `audit.key_valid` entry of `key` unless the trail already has it.
-async fn record(store: &Store, key: &KeyRecord) -> Result<(), CheckpointFailure> {
+/// Appends the `audit.key_valid` entry of `key` unless the trail already has it (or
+/// always, with `again`).
+async fn record(store: &Store, key: &KeyRecord, again: bool) -> Result<(), CheckpointFailure> {
     let known = store.audit_key_entries().await?;
     let recorded = known
         .iter()
         .filter_map(|e| KeyRecord::from_entry(&e.entry).ok())
         .any(|k| k == *key);
-    if !recorded {
+    if again || !recorded {
         let entry = key.to_entry(0, now_ms(), plenum_protocol::DEFAULT_TENANT);
         store.append_audit(entry).await?;
     }

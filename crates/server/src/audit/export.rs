@@ -24,6 +24,10 @@ pub enum ExportError {
     BadRange { from: u64, to: u64 },
     #[error("seq {0} is not in the stored trail")]
     NoSuchEntry(u64),
+    #[error(
+        "proofs against the full tree need entries the retention job removed (the trail starts at seq {0})"
+    )]
+    Removed(u64),
     #[error("stored trail is inconsistent: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -58,32 +62,54 @@ pub async fn bundle(
         .find(|c| c.size > to)
         .ok_or(ExportError::NotSealed(to))?
         .size;
-    let start = checkpoints
-        .iter()
-        .rev()
-        .find(|c| c.size <= from && c.size > 0);
-    let start_size = start.map_or(0, |c| c.size);
+    let head = store.audit_head().await?;
+    let start = if head.first_seq > 0 {
+        // After retention every bundle starts where the trail does; the keys its
+        // checkpoints use were recorded again after that point.
+        Some(BundleStart {
+            size: head.first_seq,
+            frontier: head.first_frontier.hashes().to_vec(),
+            keys: Vec::new(),
+        })
+    } else {
+        match checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.size <= from && c.size > 0)
+        {
+            None => None,
+            Some(checkpoint) => Some(BundleStart {
+                size: checkpoint.size,
+                frontier: checkpoint.frontier.hashes().to_vec(),
+                keys: prior_keys(store, checkpoint.size).await?,
+            }),
+        }
+    };
+    let start_size = start.as_ref().map_or(0, |s| s.size);
     let entries = entries(store, start_size, end).await?;
     let keys = key_records(store).await?;
-    let start = match start {
-        None => None,
-        Some(checkpoint) => Some(BundleStart {
-            size: checkpoint.size,
-            frontier: checkpoint.frontier.hashes().to_vec(),
-            keys: prior_keys(store, checkpoint.size).await?,
-        }),
+    // A checkpoint belongs in the bundle once its key is recorded before it.
+    let recorded_at = |name: &str| {
+        let prior = start.iter().flat_map(|s| &s.keys).map(|k| &k.entry);
+        prior
+            .chain(&entries)
+            .filter(|e| e.entry.action == plenum_audit::checkpoint::KEY_VALID_ACTION)
+            .find(|e| e.entry.detail_text("key_name") == Some(name))
+            .map(|e| e.entry.seq)
     };
+    let notes = checkpoints
+        .iter()
+        .filter(|c| c.size >= start_size && c.size <= end && c.size > 0)
+        .filter(|c| recorded_at(&c.key_name).is_some_and(|seq| seq < c.size))
+        .map(|c| c.note.clone())
+        .collect();
     Ok(Bundle {
         format: BUNDLE_FORMAT.to_owned(),
         version: BUNDLE_VERSION,
         origin: origin.to_owned(),
         keys,
         entries,
-        checkpoints: checkpoints
-            .iter()
-            .filter(|c| c.size >= start_size && c.size <= end && c.size > 0)
-            .map(|c| c.note.clone())
-            .collect(),
+        checkpoints: notes,
         start,
     })
 }
@@ -135,6 +161,10 @@ async fn entries(store: &Store, from: u64, to: u64) -> Result<Vec<BundleEntry>, 
 /// The Merkle tree of the first `size` stored leaves (as stored: a changed row shows up
 /// as a root that differs from the signed one).
 async fn tree(store: &Store, size: u64) -> Result<MerkleLog, ExportError> {
+    let first = store.audit_head().await?.first_seq;
+    if first > 0 {
+        return Err(ExportError::Removed(first));
+    }
     let mut tree = MerkleLog::new();
     for item in entries(store, 0, size).await? {
         tree.append_hash(item.leaf_hash);

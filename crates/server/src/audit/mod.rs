@@ -15,7 +15,11 @@
 //! Where a request came from is [`RequestMeta`]: the peer address and the request id the
 //! [`request_id`] middleware assigns (or accepts from the client) and echoes.
 
+pub mod checkpoints;
+pub mod export;
+pub mod meeting;
 pub mod request_id;
+pub mod retention;
 
 pub use plenum_audit::{ActorKind, Outcome};
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
