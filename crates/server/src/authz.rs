@@ -26,8 +26,8 @@ pub enum Permission {
     MeetingCreate,
     /// Join a meeting one was invited to, or owns.
     MeetingJoin,
-    /// See and end meetings of other accounts (in the own tenant; instance-wide for the
-    /// instance admin).
+    /// List the meetings of other accounts of the own tenant (any tenant for the instance
+    /// admin).
     MeetingAdminister,
     /// List accounts and read one.
     UserRead,
@@ -89,7 +89,7 @@ impl Permission {
         match self {
             Permission::MeetingCreate => "create meetings and manage the own ones",
             Permission::MeetingJoin => "join a meeting by invite (or as its owner)",
-            Permission::MeetingAdminister => "see and end other accounts' meetings",
+            Permission::MeetingAdminister => "list the meetings of the tenant's accounts",
             Permission::UserRead => "list and read accounts",
             Permission::UserManage => "create, change, delete accounts; end their sessions",
             Permission::TenantManage => "create, rename and delete tenants",

@@ -96,6 +96,8 @@ pub struct TokenConfig {
     pub refresh_lifetime: Duration,
     /// Ed25519 private key (PKCS#8 PEM); generated on first start if absent.
     pub signing_key_file: PathBuf,
+    /// Former signing keys that still verify the tokens they signed (key rotation).
+    pub previous_signing_key_files: Vec<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,6 +162,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("tokens.access_lifetime", Kind::Duration),
     ("tokens.refresh_lifetime", Kind::Duration),
     ("tokens.signing_key_file", Kind::Text),
+    ("tokens.previous_signing_key_files", Kind::List),
     ("web.assets_dir", Kind::Text),
     ("log.format", Kind::Text),
     ("log.level", Kind::Text),
@@ -691,6 +694,10 @@ impl Config {
                 access_lifetime: access_lifetime.0,
                 refresh_lifetime: refresh_lifetime.0,
                 signing_key_file,
+                previous_signing_key_files: v
+                    .list("tokens.previous_signing_key_files")?
+                    .map(|(files, _)| files.into_iter().map(PathBuf::from).collect())
+                    .unwrap_or_default(),
             },
             web: WebConfig { assets_dir },
             log: LogConfig { format, level },

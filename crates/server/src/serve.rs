@@ -55,13 +55,23 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 
 /// Builds the application state: store, signing key, media bridge, dummy password hash.
 pub async fn build_state(config: Config, store: Store) -> anyhow::Result<AppState> {
-    let (tokens, generated) = TokenService::load_or_generate(
+    let (mut tokens, generated) = TokenService::load_or_generate(
         &config.tokens.signing_key_file,
         &config.http.public_url,
         config.tokens.access_lifetime,
     )?;
     if generated {
         tracing::info!(path = %config.tokens.signing_key_file.display(), "generated a new token signing key");
+    }
+    for path in &config.tokens.previous_signing_key_files {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read previous signing key {}", path.display()))?;
+        tokens.add_previous_key(&pem).map_err(|reason| {
+            anyhow::anyhow!(
+                "previous signing key {} is not an Ed25519 PKCS#8 PEM key: {reason}",
+                path.display()
+            )
+        })?;
     }
     let (bridge, _media_thread) = Bridge::start(BridgeConfig {
         bind: config.media.bind,

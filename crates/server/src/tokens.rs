@@ -719,6 +719,41 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_previous_key_still_verifies_after_a_rotation() {
+        let old_pem = generate_pem();
+        let old = TokenService::from_pem(&old_pem, "x", Duration::from_secs(60)).unwrap();
+        let issued_before = old.issue_user(&account(UserId::random()), t0());
+        let mut new =
+            TokenService::from_pem(&generate_pem(), "x", Duration::from_secs(60)).unwrap();
+        assert!(matches!(
+            new.verify_at(&issued_before.token, t0()),
+            Err(TokenError::InvalidSignature)
+        ));
+        new.add_previous_key(&old_pem).unwrap();
+        assert!(new.verify_at(&issued_before.token, t0()).is_ok());
+        let issued_after = new.issue_user(&account(UserId::random()), t0());
+        let header = jsonwebtoken::decode_header(&issued_after.token).unwrap();
+        assert_eq!(header.kid.as_deref(), Some(new.key_id()));
+        assert_ne!(new.key_id(), old.key_id());
+        let kids: Vec<_> = new.jwks()["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(kids, [new.key_id(), old.key_id()]);
+        // A token naming a key that is not ours is refused.
+        let mut forged = jsonwebtoken::Header::new(Algorithm::EdDSA);
+        forged.kid = Some("unknown".into());
+        let claims = new.verify_at(&issued_after.token, t0()).unwrap();
+        let token = jsonwebtoken::encode(&forged, &claims, &new.encoding).unwrap();
+        assert!(matches!(
+            new.verify_at(&token, t0()),
+            Err(TokenError::InvalidSignature)
+        ));
+    }
+
     /// A key as `openssl genpkey -algorithm ed25519` writes it (PKCS#8 v1, no public key);
     /// made for this test only.
     const OPENSSL_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEII7uP+6hXFMqwNral1uc+hn7ZSdVvc9TUTzbWGSy6t3+\n-----END PRIVATE KEY-----\n";

@@ -12,6 +12,7 @@ mod audit_events;
 mod audit_retention;
 mod audit_tamper;
 mod auth;
+mod authz;
 mod bad_input;
 mod binary;
 mod branding;
