@@ -118,7 +118,7 @@ impl Req {
 
     /// Sends the request as if from the peer `addr` (`ip:port`), as `plenum serve` sees
     /// peers through `ConnectInfo`.
-    pub fn from_addr(mut self, addr: &str) -> Self {
+    pub fn peer(mut self, addr: &str) -> Self {
         let peer: std::net::SocketAddr = addr.parse().unwrap();
         self.builder = self
             .builder
