@@ -62,6 +62,75 @@ export interface User {
 /** Mirrors `AccountRole` in crates/protocol/src/roles.rs. */
 export type AccountRole = "instance_admin" | "tenant_admin" | "auditor" | "user" | "none";
 
+// ---------------------------------------------------------------- administration (admin.rs)
+
+export interface Tenant {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface CreateTenant {
+  /** `[a-z0-9-]{1,32}`. */
+  id: string;
+  name: string;
+}
+
+export interface UpdateTenant {
+  name: string;
+}
+
+export interface CreateUser {
+  username: string;
+  display_name: string;
+  password: string;
+  role: AccountRole;
+}
+
+export interface UpdateUser {
+  display_name?: string;
+  role?: AccountRole;
+}
+
+/** Policy settings of a tenant (docs/permissions.md). */
+export interface Policy {
+  password_min_length: number;
+  reject_breached_passwords: boolean;
+  session_idle_timeout_secs: number;
+  session_absolute_timeout_secs: number;
+  identity_sources: ("password" | "ldap" | "oidc")[];
+  meeting_creators: AccountRole[];
+  guests_allowed: boolean;
+}
+
+export interface ApiClient {
+  client_id: string;
+  name: string;
+  tenant_id: string;
+  scopes: string[];
+  created_by: UserId;
+  created_at: string;
+  revoked_at?: string;
+}
+
+export interface CreateApiClient {
+  name: string;
+  scopes: string[];
+}
+
+/** The only answer that shows the client secret. */
+export interface CreatedApiClient {
+  client: ApiClient;
+  client_secret: string;
+}
+
+export interface OAuthToken {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+}
+
 export interface SessionResponse {
   access_token: string;
   expires_at: string;
