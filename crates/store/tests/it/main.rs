@@ -134,6 +134,7 @@ contract!(
 mod audit;
 mod audit_search;
 mod external;
+mod identity;
 mod siem;
 
 fn t0() -> OffsetDateTime {
