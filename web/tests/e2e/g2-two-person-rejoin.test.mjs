@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  NETNS_IP,
   closedReason,
   expectDecodingFrom,
   expectFullMesh,
@@ -106,3 +107,29 @@ test('two people, one leaves, another joins and the first comes back: all see an
     }
   }),
 );
+
+test('Firefox stays while the other person leaves and another joins', { timeout: 240_000 }, () => {
+  if (!NETNS_IP) {
+    throw new Error('Firefox needs the private network namespace of `npm run e2e` (root and `unshare`)');
+  }
+  return scenario(
+    async ({ server, chromium, firefox }) => {
+      const fox = await firefox('guest Fox (Firefox)');
+      const bo = await chromium('guest Bo');
+      await joinAsGuest(fox, server.inviteUrl, 'Fox');
+      await joinAsGuest(bo, server.inviteUrl, 'Bo');
+      await expectFullMesh([fox, bo], { timeout: 45_000 });
+      assert.ok(await markSubscribe(fox), 'Firefox has a subscribe connection');
+
+      await leave(bo, fox, await selfId(bo));
+      await expectIdleAfterLeave(fox);
+      const cy = await chromium('guest Cy');
+      await joinAsGuest(cy, server.inviteUrl, 'Cy');
+      await expectFullMesh([fox, cy], { timeout: 45_000 });
+      const s = await markedSubscribeState(fox);
+      assert.ok(s, 'Firefox kept its first subscribe connection');
+      assert.equal(s.connection, 'connected');
+    },
+    { mediaIp: NETNS_IP },
+  );
+});
