@@ -266,6 +266,29 @@ impl FromRequestParts<AppState> for TenantAccess {
     }
 }
 
+/// SEC-09: a browser request that carries credentials by itself (the refresh cookie) or
+/// opens a WebSocket must come from Plenum's own origin. Browsers always send `Origin` on
+/// such requests; a request without one is not from a browser page and cannot have been
+/// forged by another site. A foreign origin is refused (403 `origin_not_allowed`, an
+/// `access.denied` event).
+pub fn check_origin(state: &AppState, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return Ok(());
+    };
+    if origin.as_bytes() == state.config.http.public_url.as_bytes() {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "origin_not_allowed",
+        "requests from other sites are not accepted",
+    )
+    .denied(Denial {
+        claims: None,
+        resource: None,
+        reason: "origin_not_allowed",
+    }))
+}
+
 /// Whether the login session a verified token was issued in is still live. Tokens
 /// without a session (guests) have nothing to revoke but their expiry.
 pub async fn session_is_live(state: &AppState, claims: &Claims) -> Result<bool, StoreError> {

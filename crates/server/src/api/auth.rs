@@ -205,6 +205,7 @@ pub async fn refresh(
     meta: RequestMeta,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    crate::authz::check_origin(&state, &headers)?;
     let now = state.clock.now();
     let presented = refresh_cookie(&headers)
         .ok_or_else(|| ApiError::unauthorized("refresh_missing", "no refresh cookie"))?;
@@ -288,6 +289,7 @@ pub async fn logout(
     meta: RequestMeta,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    crate::authz::check_origin(&state, &headers)?;
     let mut provider_logout = None;
     if let Some(token) = refresh_cookie(&headers) {
         match state

@@ -312,3 +312,58 @@ async fn signaling_refuses_every_bad_token_with_4401_and_records_each_refusal() 
     // The good token still opens the meeting.
     served.join(&good).await;
 }
+
+#[tokio::test]
+async fn other_origins_cannot_use_the_refresh_cookie_or_open_sockets() {
+    let served = crate::signaling::serve().await;
+    let app = &served.app;
+    let login = app
+        .login_answer("alice", crate::common::ALICE_PASSWORD)
+        .await;
+    let cookie = format!("__Host-plenum_refresh={}", login.refresh_cookie().unwrap());
+    let own = app.state.config.http.public_url.clone();
+    for path in ["/api/v1/auth/refresh", "/api/v1/auth/logout"] {
+        let before = denials(app).await.len();
+        app.send(
+            Req::post(path)
+                .header("cookie", &cookie)
+                .header("origin", "https://evil.example"),
+        )
+        .await
+        .assert_problem(403, "origin_not_allowed");
+        assert_eq!(denials(app).await.len(), before + 1, "{path}");
+    }
+    // The own origin (and no origin: not a browser page) still works.
+    let refreshed = app
+        .send(
+            Req::post("/api/v1/auth/refresh")
+                .header("cookie", &cookie)
+                .header("origin", &own),
+        )
+        .await;
+    assert_eq!(refreshed.status, 200, "{refreshed:?}");
+
+    let url = format!("ws://{}/api/v1/signaling", served.addr);
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+            url.as_str(),
+        )
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(request).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403);
+        }
+        other => panic!("a foreign origin opened a socket: {other:?}"),
+    }
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+            url.as_str(),
+        )
+        .unwrap();
+    request.headers_mut().insert("origin", own.parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+}
