@@ -286,6 +286,11 @@ async fn the_api_runs_on_postgres_too() {
     app.send(refresh(&cookie))
         .await
         .assert_problem(401, "refresh_reused");
+    // The reuse revoked the session, and with it the access tokens issued in it.
+    app.send(Req::new(Method::DELETE, &format!("/api/v1/meetings/{meeting}")).bearer(&alice))
+        .await
+        .assert_problem(401, "token_revoked");
+    let alice = app.login("alice").await;
     let deleted = app
         .send(Req::new(Method::DELETE, &format!("/api/v1/meetings/{meeting}")).bearer(&alice))
         .await;
