@@ -9,6 +9,7 @@ use super::{
     check_meeting_password, invite_body, invite_code_is_wellformed, meeting_token_body, rfc3339,
     validate,
 };
+use crate::audit::{AuditEvent, EventActor, Outcome, RequestMeta};
 use crate::authz::{Permission, require};
 use crate::passwords;
 use crate::state::{AppState, MeetingEvent};
@@ -37,6 +38,7 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
+    meta: RequestMeta,
     AuthUser(claims): AuthUser,
     ApiJson(body): ApiJson<CreateMeeting>,
 ) -> Result<(StatusCode, Json<Meeting>), ApiError> {
@@ -48,8 +50,8 @@ pub async fn create(
         Some(p) => Some(passwords::hash(p).await?),
         None => None,
     };
-    let record = state
-        .store
+    let mut tx = state.store.begin().await?;
+    let record = tx
         .create_meeting(
             NewMeeting {
                 owner_id: claims.sub,
@@ -63,6 +65,12 @@ pub async fn create(
         .await
         // The owner is the account behind the token; NotFound means it no longer exists.
         .map_err(not_found_as(ApiError::account_gone))?;
+    let event = meeting_event("meeting.create", &claims, record.id)
+        .personal("title", record.title.clone())
+        .detail("password", record.password_hash.is_some().to_string())
+        .detail("waiting_room", record.waiting_room.to_string());
+    state.audit_in(&mut tx, &meta, event).await?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(meeting_body(&record))))
 }
 
@@ -77,6 +85,7 @@ pub async fn get(
 
 pub async fn update(
     State(state): State<AppState>,
+    meta: RequestMeta,
     AuthUser(claims): AuthUser,
     ApiPath(id): ApiPath<MeetingId>,
     ApiJson(body): ApiJson<UpdateMeeting>,
@@ -95,8 +104,19 @@ pub async fn update(
             None => Some(None),
         },
     };
-    let record = state
-        .store
+    let changed = [
+        ("title", title.is_some()),
+        ("password", password_hash.is_some()),
+        ("waiting_room", body.waiting_room.is_some()),
+        ("description", description.is_some()),
+    ]
+    .iter()
+    .filter(|(_, changed)| *changed)
+    .map(|(field, _)| *field)
+    .collect::<Vec<_>>()
+    .join(",");
+    let mut tx = state.store.begin().await?;
+    let record = tx
         .update_meeting(
             id,
             MeetingUpdate {
@@ -108,23 +128,33 @@ pub async fn update(
             OffsetDateTime::now_utc(),
         )
         .await?;
+    let event = meeting_event("meeting.update", &claims, id).detail("changed", changed);
+    state.audit_in(&mut tx, &meta, event).await?;
+    tx.commit().await?;
     state.publish(MeetingEvent::Updated(id));
     Ok(Json(meeting_body(&record)))
 }
 
 pub async fn delete(
     State(state): State<AppState>,
+    meta: RequestMeta,
     AuthUser(claims): AuthUser,
     ApiPath(id): ApiPath<MeetingId>,
 ) -> Result<StatusCode, ApiError> {
     owned_meeting(&state, claims.sub, id).await?;
-    state.store.delete_meeting(id).await?;
+    let mut tx = state.store.begin().await?;
+    tx.delete_meeting(id).await?;
+    state
+        .audit_in(&mut tx, &meta, meeting_event("meeting.delete", &claims, id))
+        .await?;
+    tx.commit().await?;
     state.publish(MeetingEvent::Deleted(id));
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn create_invite(
     State(state): State<AppState>,
+    meta: RequestMeta,
     AuthUser(claims): AuthUser,
     ApiPath(id): ApiPath<MeetingId>,
     ApiJson(body): ApiJson<CreateInvite>,
@@ -148,8 +178,8 @@ pub async fn create_invite(
             Some(at)
         }
     };
-    let record = state
-        .store
+    let mut tx = state.store.begin().await?;
+    let record = tx
         .create_invite(
             NewInvite {
                 code: new_invite_code(),
@@ -159,6 +189,17 @@ pub async fn create_invite(
             now,
         )
         .await?;
+    let mut event = AuditEvent::new(
+        "invite.create",
+        Outcome::Success,
+        EventActor::from_claims(&claims),
+        invite_resource(id, &record.code),
+    );
+    if let Some(at) = record.expires_at {
+        event = event.detail("expires_at", rfc3339(at));
+    }
+    state.audit_in(&mut tx, &meta, event).await?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(invite_body(&state, &record))))
 }
 
@@ -182,6 +223,7 @@ pub async fn list_invites(
 
 pub async fn revoke_invite(
     State(state): State<AppState>,
+    meta: RequestMeta,
     AuthUser(claims): AuthUser,
     ApiPath((id, code)): ApiPath<(MeetingId, String)>,
 ) -> Result<StatusCode, ApiError> {
@@ -189,17 +231,49 @@ pub async fn revoke_invite(
     if !invite_code_is_wellformed(&code) {
         return Err(ApiError::not_found("no such invite"));
     }
-    state
-        .store
-        .revoke_invite(id, &code, OffsetDateTime::now_utc())
+    let mut tx = state.store.begin().await?;
+    tx.revoke_invite(id, &code, OffsetDateTime::now_utc())
         .await
         .map_err(not_found_as(|| ApiError::not_found("no such invite")))?;
+    let event = AuditEvent::new(
+        "invite.revoke",
+        Outcome::Success,
+        EventActor::from_claims(&claims),
+        invite_resource(id, &code),
+    );
+    state.audit_in(&mut tx, &meta, event).await?;
+    tx.commit().await?;
     state.publish(MeetingEvent::InviteRevoked {
         meeting_id: id,
         code,
     });
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// An audit event of the meeting's owner acting on it.
+fn meeting_event(
+    action: &'static str,
+    claims: &crate::tokens::Claims,
+    id: MeetingId,
+) -> AuditEvent {
+    AuditEvent::new(
+        action,
+        Outcome::Success,
+        EventActor::from_claims(claims),
+        format!("meeting:{id}"),
+    )
+}
+
+/// How the audit trail names an invite: the meeting and the first characters of the code,
+/// never the whole code (it is a credential).
+pub fn invite_resource(meeting: MeetingId, code: &str) -> String {
+    let prefix: String = code.chars().take(INVITE_PREFIX_CHARS).collect();
+    format!("invite:{meeting}/{prefix}")
+}
+
+/// Characters of an invite code named in the audit trail: enough to tell a meeting's
+/// invites apart, far too few to use (codes have 22).
+pub const INVITE_PREFIX_CHARS: usize = 6;
 
 /// A registered user's ticket into a meeting: the owner as `owner` without an invite;
 /// anyone else as `participant` with a live invite of this meeting (and its password).
