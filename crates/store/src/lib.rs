@@ -200,31 +200,17 @@ impl Store {
 
     // ----- users -----------------------------------------------------------------------
 
-    /// Creates an account. A taken username is [`StoreError::Conflict`].
+    /// Creates an account (see [`Tx::create_user`]). A taken username is
+    /// [`StoreError::Conflict`], an unknown tenant [`StoreError::NotFound`].
     pub async fn create_user(
         &self,
         new: NewUser,
         now: OffsetDateTime,
     ) -> Result<UserRecord, StoreError> {
-        let id = UserId::random();
-        let sql = format!(
-            "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
-        );
-        let row: UserRow = fetch!(
-            self,
-            query_as(&sql),
-            [
-                id.to_string(),
-                &new.username,
-                &new.display_name,
-                &new.password_hash,
-                new.role.as_str(),
-                &new.tenant_id,
-                now.unix_timestamp(),
-            ],
-            fetch_one
-        )?;
-        row.try_into()
+        let mut tx = self.begin().await?;
+        let user = tx.create_user(new, now).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     /// The account with this id, or [`StoreError::NotFound`].
