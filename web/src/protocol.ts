@@ -137,11 +137,6 @@ export interface SessionResponse {
   user: User;
 }
 
-export interface CreateMeeting {
-  title: string;
-  description?: string;
-  password?: string | null;
-  waiting_room?: boolean;
 /** `GET /auth/providers` (docs/identity.md). */
 export interface AuthProviders {
   oidc: OidcProviderInfo[];
@@ -158,6 +153,11 @@ export interface LogoutResponse {
   end_session_url: string;
 }
 
+export interface CreateMeeting {
+  title: string;
+  description?: string;
+  password?: string | null;
+  waiting_room?: boolean;
 }
 
 export interface UpdateMeeting {

@@ -89,7 +89,7 @@ macro_rules! execute {
 
 mod audit;
 mod tx;
-pub use audit::{AppendedEntry, AuditHead, MAX_AUDIT_PAGE};
+pub use audit::{AppendedEntry, AuditHead, MAX_AUDIT_PAGE, StoredCheckpoint};
 pub use tx::Tx;
 
 mod siem;
@@ -106,8 +106,7 @@ pub use lockout::{FailureOutcome, LockRule};
 mod external;
 pub use external::ExternalSession;
 
-const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, role, tenant_id, created_at";
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, tenant_id, created_at";
 const MEETING_COLUMNS: &str =
     "id, owner_id, title, password_hash, waiting_room, created_at, updated_at, description";
 const INVITE_COLUMNS: &str = "code, meeting_id, expires_at, revoked_at, created_at";
@@ -392,26 +391,10 @@ impl Store {
         new: NewMeeting,
         now: OffsetDateTime,
     ) -> Result<MeetingRecord, StoreError> {
-        let id = MeetingId::random();
-        let sql = format!(
-            "INSERT INTO meetings ({MEETING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
-             RETURNING {MEETING_COLUMNS}"
-        );
-        let row: MeetingRow = fetch!(
-            self,
-            query_as(&sql),
-            [
-                id.to_string(),
-                new.owner_id.to_string(),
-                &new.title,
-                new.password_hash.as_deref(),
-                new.waiting_room,
-                now.unix_timestamp(),
-                &new.description,
-            ],
-            fetch_one
-        )?;
-        row.try_into()
+        let mut tx = self.begin().await?;
+        let done = tx.create_meeting(new, now).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// The meeting with this id, or [`StoreError::NotFound`].
@@ -438,38 +421,17 @@ impl Store {
         update: MeetingUpdate,
         now: OffsetDateTime,
     ) -> Result<MeetingRecord, StoreError> {
-        let (set_password, password_hash) = match update.password_hash {
-            Some(hash) => (true, hash),
-            None => (false, None),
-        };
-        let sql = format!(
-            "UPDATE meetings SET title = COALESCE($2, title), \
-             waiting_room = COALESCE($3, waiting_room), \
-             password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END, \
-             description = COALESCE($7, description), \
-             updated_at = $6 WHERE id = $1 RETURNING {MEETING_COLUMNS}"
-        );
-        let row: Option<MeetingRow> = fetch!(
-            self,
-            query_as(&sql),
-            [
-                id.to_string(),
-                update.title.as_deref(),
-                update.waiting_room,
-                set_password,
-                password_hash.as_deref(),
-                now.unix_timestamp(),
-                update.description.as_deref(),
-            ],
-            fetch_optional
-        )?;
-        found(row)
+        let mut tx = self.begin().await?;
+        let done = tx.update_meeting(id, update, now).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// Deletes a meeting with its invites and bans.
     pub async fn delete_meeting(&self, id: MeetingId) -> Result<(), StoreError> {
-        let done = execute!(self, "DELETE FROM meetings WHERE id = $1", [id.to_string()])?;
-        touched(done)
+        let mut tx = self.begin().await?;
+        tx.delete_meeting(id).await?;
+        tx.commit().await
     }
 
     // ----- invites ---------------------------------------------------------------------
@@ -481,22 +443,10 @@ impl Store {
         new: NewInvite,
         now: OffsetDateTime,
     ) -> Result<InviteRecord, StoreError> {
-        let sql = format!(
-            "INSERT INTO invites ({INVITE_COLUMNS}) VALUES ($1, $2, $3, NULL, $4) \
-             RETURNING {INVITE_COLUMNS}"
-        );
-        let row: InviteRow = fetch!(
-            self,
-            query_as(&sql),
-            [
-                &new.code,
-                new.meeting_id.to_string(),
-                new.expires_at.map(OffsetDateTime::unix_timestamp),
-                now.unix_timestamp(),
-            ],
-            fetch_one
-        )?;
-        row.try_into()
+        let mut tx = self.begin().await?;
+        let done = tx.create_invite(new, now).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// The invite with this code, whatever its state.
@@ -547,13 +497,9 @@ impl Store {
         code: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let done = execute!(
-            self,
-            "UPDATE invites SET revoked_at = COALESCE(revoked_at, $3) \
-             WHERE code = $1 AND meeting_id = $2",
-            [code, meeting_id.to_string(), now.unix_timestamp()]
-        )?;
-        touched(done)
+        let mut tx = self.begin().await?;
+        tx.revoke_invite(meeting_id, code, now).await?;
+        tx.commit().await
     }
 
     // ----- bans ------------------------------------------------------------------------
@@ -566,13 +512,9 @@ impl Store {
         subject: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        execute!(
-            self,
-            "INSERT INTO meeting_bans (meeting_id, subject, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (meeting_id, subject) DO NOTHING",
-            [meeting_id.to_string(), subject, now.unix_timestamp()]
-        )?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.add_ban(meeting_id, subject, now).await?;
+        tx.commit().await
     }
 
     /// Whether any of `subjects` is banned from the meeting.
@@ -665,6 +607,139 @@ impl Store {
 }
 
 /// The statement that stores a new refresh token, live (not revoked, not replaced).
+/// The changes that are audited, inside the caller's transaction, so that the change and
+/// its audit entry commit together ([`Tx::append_audit`]). The [`Store`] methods of the
+/// same names run each in a transaction of its own.
+impl Tx {
+    /// Creates a meeting. An unknown owner is [`StoreError::NotFound`].
+    pub async fn create_meeting(
+        &mut self,
+        new: NewMeeting,
+        now: OffsetDateTime,
+    ) -> Result<MeetingRecord, StoreError> {
+        let id = MeetingId::random();
+        let sql = format!(
+            "INSERT INTO meetings ({MEETING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
+             RETURNING {MEETING_COLUMNS}"
+        );
+        let row: MeetingRow = tx::tx_fetch!(
+            self,
+            query_as(&sql),
+            [
+                id.to_string(),
+                new.owner_id.to_string(),
+                &new.title,
+                new.password_hash.as_deref(),
+                new.waiting_room,
+                now.unix_timestamp(),
+                &new.description,
+            ],
+            fetch_one
+        )?;
+        row.try_into()
+    }
+
+    /// Applies a partial update; absent fields keep their value.
+    pub async fn update_meeting(
+        &mut self,
+        id: MeetingId,
+        update: MeetingUpdate,
+        now: OffsetDateTime,
+    ) -> Result<MeetingRecord, StoreError> {
+        let (set_password, password_hash) = match update.password_hash {
+            Some(hash) => (true, hash),
+            None => (false, None),
+        };
+        let sql = format!(
+            "UPDATE meetings SET title = COALESCE($2, title), \
+             waiting_room = COALESCE($3, waiting_room), \
+             password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END, \
+             description = COALESCE($7, description), \
+             updated_at = $6 WHERE id = $1 RETURNING {MEETING_COLUMNS}"
+        );
+        let row: Option<MeetingRow> = tx::tx_fetch!(
+            self,
+            query_as(&sql),
+            [
+                id.to_string(),
+                update.title.as_deref(),
+                update.waiting_room,
+                set_password,
+                password_hash.as_deref(),
+                now.unix_timestamp(),
+                update.description.as_deref(),
+            ],
+            fetch_optional
+        )?;
+        found(row)
+    }
+
+    /// Deletes a meeting with its invites and bans.
+    pub async fn delete_meeting(&mut self, id: MeetingId) -> Result<(), StoreError> {
+        let done = tx::tx_execute!(self, "DELETE FROM meetings WHERE id = $1", [id.to_string()])?;
+        touched(done)
+    }
+
+    /// Stores an invite. A code already in use is [`StoreError::Conflict`]; an unknown
+    /// meeting is [`StoreError::NotFound`].
+    pub async fn create_invite(
+        &mut self,
+        new: NewInvite,
+        now: OffsetDateTime,
+    ) -> Result<InviteRecord, StoreError> {
+        let sql = format!(
+            "INSERT INTO invites ({INVITE_COLUMNS}) VALUES ($1, $2, $3, NULL, $4) \
+             RETURNING {INVITE_COLUMNS}"
+        );
+        let row: InviteRow = tx::tx_fetch!(
+            self,
+            query_as(&sql),
+            [
+                &new.code,
+                new.meeting_id.to_string(),
+                new.expires_at.map(OffsetDateTime::unix_timestamp),
+                now.unix_timestamp(),
+            ],
+            fetch_one
+        )?;
+        row.try_into()
+    }
+
+    /// Revokes an invite of this meeting. Revoking twice keeps the first time; a code
+    /// that does not belong to the meeting is [`StoreError::NotFound`].
+    pub async fn revoke_invite(
+        &mut self,
+        meeting_id: MeetingId,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let done = tx::tx_execute!(
+            self,
+            "UPDATE invites SET revoked_at = COALESCE(revoked_at, $3) \
+             WHERE code = $1 AND meeting_id = $2",
+            [code, meeting_id.to_string(), now.unix_timestamp()]
+        )?;
+        touched(done)
+    }
+
+    /// Bans `subject` (a user id, `invite:<code>` or `guest:<uuid>`) from a meeting.
+    /// Banning twice is not an error.
+    pub async fn add_ban(
+        &mut self,
+        meeting_id: MeetingId,
+        subject: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        tx::tx_execute!(
+            self,
+            "INSERT INTO meeting_bans (meeting_id, subject, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (meeting_id, subject) DO NOTHING",
+            [meeting_id.to_string(), subject, now.unix_timestamp()]
+        )?;
+        Ok(())
+    }
+}
+
 fn insert_refresh_sql() -> String {
     format!(
         "INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) \

@@ -71,12 +71,12 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/checkpoint", get(audit::checkpoint))
         .route("/audit/export", get(audit::export_bundle))
         .route("/audit/entries/{seq}/proof", get(audit::proof))
+        .route("/auth/ldap/login", post(ldap::login))
+        .merge(oidc::routes())
         .merge(admin::routes())
         .merge(tenants::routes())
         .merge(api_clients::routes())
         .merge(oauth::routes())
-        .route("/auth/ldap/login", post(ldap::login))
-        .merge(oidc::routes())
 }
 
 async fn client_config(State(state): State<AppState>) -> Json<ClientConfig> {
