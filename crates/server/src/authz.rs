@@ -330,6 +330,7 @@ pub async fn record_denials(
         // The refusal stands whether or not its record could be written; `audit` logs
         // the failure with the request id.
         let _ = state.audit(&meta, event).await;
+        crate::denial_burst::count_denial(&state, &meta).await;
     }
     response
 }

@@ -5,9 +5,9 @@
 //! frame size and rate limits, parses frames into typed messages and hands them to the
 //! meeting's actor. Everything about the meeting itself is the actor's business.
 
-use crate::meeting_actor::{ActorInput, MeetingError, OUTBOUND_QUEUE, Outbound};
 use crate::audit::meeting::Participant;
 use crate::audit::{AuditEvent, EventActor, Outcome, RequestMeta};
+use crate::meeting_actor::{ActorInput, MeetingError, OUTBOUND_QUEUE, Outbound};
 use crate::state::AppState;
 use crate::tokens::{Claims, TokenError, TokenKind};
 use axum::Router;
@@ -190,7 +190,10 @@ async fn authenticate(
         Ok(claims) => claims,
         Err(error) => {
             deny(state, meta, error.code()).await;
-            return Err(Close::new(close_code::TOKEN_INVALID, token_close_reason(&error)));
+            return Err(Close::new(
+                close_code::TOKEN_INVALID,
+                token_close_reason(&error),
+            ));
         }
     };
     let session = Session {
@@ -223,6 +226,7 @@ async fn deny(state: &AppState, meta: &RequestMeta, reason: &'static str) {
     )
     .detail("reason", reason);
     let _ = state.audit(meta, event).await;
+    crate::denial_burst::count_denial(state, meta).await;
 }
 
 /// Checks a meeting token: signature, claims, meeting scope, and that the login session
@@ -367,7 +371,11 @@ async fn refresh(
         Err(error) => {
             deny(state, &session.meta, error.code()).await;
             return socket
-                .error(txn, ErrorCode::InvalidToken, token_close_reason(&error).into())
+                .error(
+                    txn,
+                    ErrorCode::InvalidToken,
+                    token_close_reason(&error).into(),
+                )
                 .await;
         }
     };

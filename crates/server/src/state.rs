@@ -1,11 +1,11 @@
 //! The state every request handler (and the signaling part) shares.
 
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::meeting_actor::Meetings;
 use crate::ldap::LdapDirectory;
+use crate::meeting_actor::Meetings;
 use crate::oidc::Oidc;
 use crate::sessions::SessionRegistry;
-use crate::clock::Clock;
 use crate::tokens::TokenService;
 use plenum_protocol::MeetingId;
 use plenum_store::Store;
@@ -45,6 +45,8 @@ pub struct AppInner {
     pub sessions: SessionRegistry,
     /// Signs the audit trail's checkpoints (loaded by `serve::build_state`).
     pub audit_signer: crate::audit::checkpoints::Signer,
+    /// Recent `access.denied` counts per source, for `access.denied_burst` alerts.
+    pub denial_bursts: crate::denial_burst::DenialBursts,
 }
 
 impl Deref for AppState {
@@ -80,6 +82,7 @@ impl AppState {
                 ldap,
                 sessions: SessionRegistry::default(),
                 audit_signer: crate::audit::checkpoints::Signer::default(),
+                denial_bursts: crate::denial_burst::DenialBursts::default(),
             }),
         }
     }

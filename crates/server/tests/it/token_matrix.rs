@@ -367,3 +367,56 @@ async fn other_origins_cannot_use_the_refresh_cookie_or_open_sockets() {
     request.headers_mut().insert("origin", own.parse().unwrap());
     assert!(tokio_tungstenite::connect_async(request).await.is_ok());
 }
+
+/// The `entries` with this action.
+async fn entries_of(app: &TestApp, action: &str) -> Vec<Entry> {
+    let entries = app.state.store.audit_entries(0, 10_000).await.unwrap();
+    entries
+        .into_iter()
+        .map(|b| b.entry)
+        .filter(|e| e.action == action)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_burst_of_denials_from_one_source_is_alerted_once() {
+    use plenum_server::denial_burst::{BURST_THRESHOLD, BURST_WINDOW};
+    let app = TestApp::new().await;
+    let bad = |from: &'static str| {
+        let app = &app;
+        async move {
+            app.send(Req::get("/api/v1/me").bearer("not.a.token").peer(from))
+                .await
+                .assert_problem(401, "token_malformed");
+        }
+    };
+    // One short of the threshold: no alert; another source does not add to it.
+    for _ in 0..BURST_THRESHOLD - 1 {
+        bad("198.51.100.7:40000").await;
+    }
+    bad("203.0.113.9:50000").await;
+    assert!(entries_of(&app, "access.denied_burst").await.is_empty());
+    // The threshold-th denial is the burst; the flood going on adds no second alert.
+    for _ in 0..2 * BURST_THRESHOLD {
+        bad("198.51.100.7:40001").await;
+    }
+    let bursts = entries_of(&app, "access.denied_burst").await;
+    assert_eq!(bursts.len(), 1, "{bursts:?}");
+    assert_eq!(
+        plenum_audit::catalogue::severity(&bursts[0].action, bursts[0].outcome),
+        plenum_audit::catalogue::Severity::Alert
+    );
+    assert_eq!(
+        denials(&app).await.len(),
+        3 * BURST_THRESHOLD,
+        "every denial is still recorded"
+    );
+    // After a quiet window a new burst is alerted again.
+    app.state.clock.advance(Duration::from_secs(
+        BURST_WINDOW.whole_seconds().unsigned_abs() + 1,
+    ));
+    for _ in 0..BURST_THRESHOLD {
+        bad("198.51.100.7:40002").await;
+    }
+    assert_eq!(entries_of(&app, "access.denied_burst").await.len(), 2);
+}
