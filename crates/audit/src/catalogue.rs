@@ -404,13 +404,25 @@ pub const ACTIONS: &[ActionSpec] = &[
 /// The action-specific details an entry carries (besides the fields every entry has), for
 /// `docs/audit-events.md`. Actions not listed carry none.
 pub const DETAILS: &[(&str, &str)] = &[
-    ("auth.login", "`method`; `session` (login session id) on success; `reason` and `username` (personal) on failure"),
+    (
+        "auth.login",
+        "`method`; `session` (login session id) on success; `reason` and `username` (personal) on failure",
+    ),
     ("auth.logout", "`session`"),
     ("auth.token_refresh", "`session`"),
     ("auth.refresh_reuse", "`session` (the revoked one)"),
-    ("access.denied", "`reason` (missing permission or token error)"),
-    ("meeting.create", "`title` (personal), `password` (whether one is set), `waiting_room`"),
-    ("meeting.update", "`changed` (names of the changed fields, never their values for passwords)"),
+    (
+        "access.denied",
+        "`reason` (missing permission or token error)",
+    ),
+    (
+        "meeting.create",
+        "`title` (personal), `password` (whether one is set), `waiting_room`",
+    ),
+    (
+        "meeting.update",
+        "`changed` (names of the changed fields, never their values for passwords)",
+    ),
     ("invite.create", "`expires_at` if the invite expires"),
     ("participant.join", "`display_name` (personal)"),
     ("participant.leave", "`display_name` (personal)"),
@@ -418,13 +430,19 @@ pub const DETAILS: &[(&str, &str)] = &[
     ("participant.deny", "`participant`"),
     ("moderation.mute", "`participant`"),
     ("moderation.remove", "`participant`"),
-    ("moderation.ban", "`participant` (when refused) or `banned` (`participant` or `invite`)"),
+    (
+        "moderation.ban",
+        "`participant` (when refused) or `banned` (`participant` or `invite`)",
+    ),
     ("moderation.grant_moderator", "`participant`"),
     ("moderation.revoke_moderator", "`participant`"),
     ("moderation.lower_hand", "`participant`, or `all`"),
     ("moderation.waiting_room", "`enabled`"),
     ("moderation.lock", "`locked`"),
-    ("audit.key_valid", "`key_name`, `public_key`, `not_before_ms`, `not_after_ms`"),
+    (
+        "audit.key_valid",
+        "`key_name`, `public_key`, `not_before_ms`, `not_after_ms`",
+    ),
     ("audit.export", "`first_seq`, `entries`, `via`"),
 ];
 
@@ -490,7 +508,10 @@ mod tests {
     #[test]
     fn details_name_catalogue_actions() {
         for (name, _) in DETAILS {
-            assert!(lookup(name).is_some(), "{name} has details but no catalogue row");
+            assert!(
+                lookup(name).is_some(),
+                "{name} has details but no catalogue row"
+            );
         }
     }
 
