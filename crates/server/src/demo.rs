@@ -84,6 +84,7 @@ pub async fn ensure(store: &Store, now: OffsetDateTime) -> Result<Demo, DemoErro
                 password_hash: None,
                 waiting_room: false,
                 description: String::new(),
+                starts_at: None,
             },
             now,
         )

@@ -107,8 +107,8 @@ mod external;
 pub use external::ExternalSession;
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, tenant_id, created_at";
-const MEETING_COLUMNS: &str =
-    "id, owner_id, title, password_hash, waiting_room, created_at, updated_at, description";
+const MEETING_COLUMNS: &str = "id, owner_id, title, password_hash, waiting_room, created_at, updated_at, description, \
+     starts_at";
 const INVITE_COLUMNS: &str = "code, meeting_id, expires_at, revoked_at, created_at";
 const REFRESH_COLUMNS: &str =
     "id, user_id, token_hash, family_id, expires_at, revoked_at, replaced_by, created_at";
@@ -619,7 +619,7 @@ impl Tx {
     ) -> Result<MeetingRecord, StoreError> {
         let id = MeetingId::random();
         let sql = format!(
-            "INSERT INTO meetings ({MEETING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
+            "INSERT INTO meetings ({MEETING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) \
              RETURNING {MEETING_COLUMNS}"
         );
         let row: MeetingRow = tx::tx_fetch!(
@@ -633,6 +633,7 @@ impl Tx {
                 new.waiting_room,
                 now.unix_timestamp(),
                 &new.description,
+                new.starts_at.map(OffsetDateTime::unix_timestamp),
             ],
             fetch_one
         )?;
@@ -650,11 +651,16 @@ impl Tx {
             Some(hash) => (true, hash),
             None => (false, None),
         };
+        let (set_starts_at, starts_at) = match update.starts_at {
+            Some(at) => (true, at.map(OffsetDateTime::unix_timestamp)),
+            None => (false, None),
+        };
         let sql = format!(
             "UPDATE meetings SET title = COALESCE($2, title), \
              waiting_room = COALESCE($3, waiting_room), \
              password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END, \
              description = COALESCE($7, description), \
+             starts_at = CASE WHEN $8 THEN $9 ELSE starts_at END, \
              updated_at = $6 WHERE id = $1 RETURNING {MEETING_COLUMNS}"
         );
         let row: Option<MeetingRow> = tx::tx_fetch!(
@@ -668,6 +674,8 @@ impl Tx {
                 password_hash.as_deref(),
                 now.unix_timestamp(),
                 update.description.as_deref(),
+                set_starts_at,
+                starts_at,
             ],
             fetch_optional
         )?;

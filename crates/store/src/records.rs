@@ -43,6 +43,8 @@ pub struct MeetingRecord {
     pub updated_at: OffsetDateTime,
     /// Free text for the participants (agenda, dial-in notes); empty when there is none.
     pub description: String,
+    /// When the meeting is scheduled to start, if it is.
+    pub starts_at: Option<OffsetDateTime>,
 }
 
 /// A new meeting; the store assigns its id.
@@ -53,16 +55,18 @@ pub struct NewMeeting {
     pub password_hash: Option<String>,
     pub waiting_room: bool,
     pub description: String,
+    pub starts_at: Option<OffsetDateTime>,
 }
 
 /// A partial meeting update: `None` keeps a field. `password_hash: Some(None)` clears
-/// the password.
+/// the password, `starts_at: Some(None)` the scheduled start.
 #[derive(Clone, Debug, Default)]
 pub struct MeetingUpdate {
     pub title: Option<String>,
     pub password_hash: Option<Option<String>>,
     pub waiting_room: Option<bool>,
     pub description: Option<String>,
+    pub starts_at: Option<Option<OffsetDateTime>>,
 }
 
 /// An invite code of a meeting.

@@ -30,6 +30,7 @@ pub(crate) struct MeetingRow {
     created_at: i64,
     updated_at: i64,
     description: String,
+    starts_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -103,6 +104,7 @@ impl TryFrom<MeetingRow> for MeetingRecord {
             created_at: when("meetings.created_at", row.created_at)?,
             updated_at: when("meetings.updated_at", row.updated_at)?,
             description: row.description,
+            starts_at: maybe_when("meetings.starts_at", row.starts_at)?,
         })
     }
 }

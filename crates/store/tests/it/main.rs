@@ -135,6 +135,7 @@ mod audit;
 mod audit_search;
 mod external;
 mod identity;
+mod schedule;
 mod siem;
 
 fn t0() -> OffsetDateTime {
@@ -167,6 +168,7 @@ async fn meeting(store: &Store, owner: UserId, title: &str) -> MeetingId {
                 password_hash: None,
                 waiting_room: false,
                 description: String::new(),
+                starts_at: None,
             },
             t0(),
         )
@@ -337,6 +339,7 @@ async fn meetings_crud_and_listing_by_owner(s: &TestStore) {
                 password_hash: None,
                 waiting_room: false,
                 description: "Bring the slides".into(),
+                starts_at: None,
             },
             t0(),
         )
@@ -367,6 +370,7 @@ async fn meetings_crud_and_listing_by_owner(s: &TestStore) {
                 password_hash: None,
                 waiting_room: false,
                 description: String::new(),
+                starts_at: None,
             },
             t0(),
         )
