@@ -33,6 +33,8 @@ export class ApiError extends Error {
     /** The problem's stable code, or `network` when no answer came. */
     readonly code: string,
     message: string,
+    /** The answer's `Retry-After` in seconds (a locked login sends it), if any. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -67,10 +69,20 @@ async function request<T>(method: string, path: string, body?: unknown, token?: 
       response.status,
       typeof problem.code === 'string' ? problem.code : `http_${response.status}`,
       typeof problem.detail === 'string' ? problem.detail : response.statusText,
+      parseRetryAfter(response.headers.get('Retry-After')),
     );
   }
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
+}
+
+/**
+ * A `Retry-After` value in seconds. Plenum sends delay-seconds; an HTTP date or anything
+ * else is ignored rather than guessed at.
+ */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || !/^\d{1,9}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
 }
 
 /** Public endpoints and those that take an explicit bearer token. */

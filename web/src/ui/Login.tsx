@@ -6,10 +6,11 @@
  */
 
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, type AuthSession } from '../api';
+import { api, type AuthSession } from '../api';
 import type { AuthProviders } from '../protocol';
 import { useBranding } from '../branding';
 import { getLang, t } from '../i18n';
+import { loginErrorMessage } from '../loginError';
 
 export function Login({ auth }: { auth: AuthSession }) {
   const [username, setUsername] = useState('');
@@ -34,10 +35,7 @@ export function Login({ auth }: { auth: AuthSession }) {
     try {
       await auth.login(username.trim(), password, directory);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 429) setError(t('login.locked'));
-      else if (err instanceof ApiError && err.code === 'directory_unavailable') setError(t('login.directoryUnavailable'));
-      else if (err instanceof ApiError && err.code === 'network') setError(t('error.network'));
-      else setError(t('login.failed'));
+      setError(loginErrorMessage(err, t));
     } finally {
       setBusy(false);
     }
