@@ -39,6 +39,9 @@ pub struct CreateMeeting {
     pub password: Option<String>,
     #[serde(default)]
     pub waiting_room: bool,
+    /// The scheduled start, RFC 3339; absent or `null` means not scheduled.
+    #[serde(default)]
+    pub starts_at: Option<String>,
 }
 
 /// A partial update; `password: null` clears the password, an absent field keeps it.
@@ -53,6 +56,9 @@ pub struct UpdateMeeting {
     pub password: Option<Option<String>>,
     #[serde(default)]
     pub waiting_room: Option<bool>,
+    /// RFC 3339; `null` clears the scheduled start, an absent field keeps it.
+    #[serde(default, with = "double_option")]
+    pub starts_at: Option<Option<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -65,6 +71,9 @@ pub struct Meeting {
     pub waiting_room: bool,
     pub owner_id: UserId,
     pub created_at: String,
+    /// The scheduled start (RFC 3339, UTC), if any.
+    #[serde(default)]
+    pub starts_at: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -25,8 +25,7 @@ use plenum_protocol::signaling::Role;
 use plenum_protocol::{MeetingId, UserId};
 use plenum_store::{MeetingRecord, MeetingUpdate, NewInvite, NewMeeting, StoreError};
 use rand::RngCore as _;
-use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -46,6 +45,11 @@ pub async fn create(
     crate::policy::check_meeting_creator(&state, &claims).await?;
     let title = validate::title(&body.title)?;
     let description = validate::description(body.description.as_deref().unwrap_or(""))?;
+    let starts_at = body
+        .starts_at
+        .as_deref()
+        .map(|text| validate::rfc3339_time("starts_at", text))
+        .transpose()?;
     let password_hash = match validate::new_password(body.password.as_deref())? {
         Some(p) => Some(passwords::hash(p).await?),
         None => None,
@@ -59,6 +63,7 @@ pub async fn create(
                 password_hash,
                 waiting_room: body.waiting_room,
                 description,
+                starts_at,
             },
             OffsetDateTime::now_utc(),
         )
@@ -97,6 +102,13 @@ pub async fn update(
         .as_deref()
         .map(validate::description)
         .transpose()?;
+    let starts_at = body
+        .starts_at
+        .map(|at| {
+            at.map(|text| validate::rfc3339_time("starts_at", &text))
+                .transpose()
+        })
+        .transpose()?;
     let password_hash = match body.password {
         None => None,
         Some(new) => match validate::new_password(new.as_deref())? {
@@ -109,6 +121,7 @@ pub async fn update(
         ("password", password_hash.is_some()),
         ("waiting_room", body.waiting_room.is_some()),
         ("description", description.is_some()),
+        ("starts_at", starts_at.is_some()),
     ]
     .iter()
     .filter(|(_, changed)| *changed)
@@ -124,6 +137,7 @@ pub async fn update(
                 password_hash,
                 waiting_room: body.waiting_room,
                 description,
+                starts_at,
             },
             OffsetDateTime::now_utc(),
         )
@@ -164,14 +178,7 @@ pub async fn create_invite(
     let expires_at = match body.expires_at.as_deref() {
         None => None,
         Some(text) => {
-            // An offset can carry 9999-12-31 past the last UTC instant the store and
-            // every RFC 3339 answer can hold; such a time is as invalid as a malformed one.
-            let at = OffsetDateTime::parse(text, &Rfc3339)
-                .ok()
-                .and_then(|at| at.checked_to_offset(UtcOffset::UTC))
-                .ok_or_else(|| {
-                    ApiError::invalid(format!("expires_at: {text:?} is not an RFC 3339 time"))
-                })?;
+            let at = validate::rfc3339_time("expires_at", text)?;
             if at <= now {
                 return Err(ApiError::invalid("expires_at: must be in the future"));
             }
@@ -346,6 +353,7 @@ pub fn meeting_body(m: &MeetingRecord) -> Meeting {
         waiting_room: m.waiting_room,
         owner_id: m.owner_id,
         created_at: rfc3339(m.created_at),
+        starts_at: m.starts_at.map(rfc3339),
     }
 }
 

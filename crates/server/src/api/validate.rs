@@ -2,6 +2,8 @@
 //! cleaned value or a 422 problem naming the field.
 
 use super::problem::ApiError;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
@@ -29,6 +31,16 @@ pub fn description(raw: &str) -> Result<String, ApiError> {
         ));
     }
     Ok(text.to_owned())
+}
+
+/// An RFC 3339 time in a request field. An offset can carry 9999-12-31 past the last UTC
+/// instant the store and every RFC 3339 answer can hold; such a time is as invalid as a
+/// malformed one.
+pub fn rfc3339_time(field: &str, text: &str) -> Result<OffsetDateTime, ApiError> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .and_then(|at| at.checked_to_offset(UtcOffset::UTC))
+        .ok_or_else(|| ApiError::invalid(format!("{field}: {text:?} is not an RFC 3339 time")))
 }
 
 /// A new account's username: 1–64 characters of letters, digits and `._@-`, so it can be

@@ -356,3 +356,80 @@ async fn meetings_carry_a_description() {
         assert_eq!(answer.header("content-type"), "application/problem+json");
     }
 }
+
+#[tokio::test]
+async fn meetings_carry_a_scheduled_start() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice").await;
+    // Any offset is accepted and answered in UTC.
+    let created = app
+        .send(
+            Req::post("/api/v1/meetings")
+                .bearer(&alice)
+                .json(json!({"title": "Review", "starts_at": "2030-05-04T09:30:00+02:00"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    assert_eq!(created.body["starts_at"], "2030-05-04T07:30:00Z");
+    let plain = app
+        .send(
+            Req::post("/api/v1/meetings")
+                .bearer(&alice)
+                .json(json!({"title": "Ad hoc"})),
+        )
+        .await;
+    assert_eq!(plain.body["starts_at"], json!(null));
+
+    let path = format!("/api/v1/meetings/{}", created.body["id"].as_str().unwrap());
+    // (patch, expected starts_at): other fields keep it, null clears it.
+    let patches = [
+        (json!({"title": "Review 2"}), json!("2030-05-04T07:30:00Z")),
+        (
+            json!({"starts_at": "2031-01-02T03:04:05Z"}),
+            json!("2031-01-02T03:04:05Z"),
+        ),
+        (json!({"starts_at": null}), json!(null)),
+    ];
+    for (patch, starts_at) in patches {
+        let answer = app
+            .send(
+                Req::new(Method::PATCH, &path)
+                    .bearer(&alice)
+                    .json(patch.clone()),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{patch} {answer:?}");
+        assert_eq!(answer.body["starts_at"], starts_at, "{patch}");
+        let fetched = app.send(Req::get(&path).bearer(&alice)).await;
+        assert_eq!(fetched.body["starts_at"], starts_at, "{patch}");
+    }
+
+    // Malformed, out of range once in UTC, or not a string: a problem naming the field.
+    for bad in [
+        json!("tomorrow"),
+        json!("2030-05-04 09:30"),
+        json!("9999-12-31T23:30:00-01:00"),
+        json!(1_900_000_000),
+    ] {
+        for request in [
+            Req::new(Method::PATCH, &path),
+            Req::post("/api/v1/meetings"),
+        ] {
+            let answer = app
+                .send(
+                    request
+                        .bearer(&alice)
+                        .json(json!({"title": "x", "starts_at": bad})),
+                )
+                .await;
+            assert!(answer.status.is_client_error(), "{bad} {answer:?}");
+            assert_eq!(answer.header("content-type"), "application/problem+json");
+            assert!(
+                answer.body["detail"].to_string().contains("starts_at"),
+                "{bad} {answer:?}"
+            );
+        }
+    }
+    let kept = app.send(Req::get(&path).bearer(&alice)).await;
+    assert_eq!(kept.body["title"], "Review 2");
+}
