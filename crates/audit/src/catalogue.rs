@@ -144,7 +144,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         "access.denied_burst",
         C::Access,
         S::Alert,
-        "Many denials from one source in a short time.",
+        "One source (IPv6 by /64) collected 20 denials within 60 s; alerted once per burst.",
     ),
     spec(
         "user.create",
@@ -414,6 +414,10 @@ pub const DETAILS: &[(&str, &str)] = &[
     (
         "access.denied",
         "`reason` (missing permission or token error)",
+    ),
+    (
+        "access.denied_burst",
+        "`denials` and `window_seconds` (the threshold crossed); source of the request that crossed it",
     ),
     (
         "meeting.create",
