@@ -56,6 +56,10 @@ export const en = {
   'home.removePassword': 'Remove the password',
   'home.save': 'Save',
   'home.cancel': 'Cancel',
+  'home.upcoming': 'Upcoming',
+  'home.recent': 'Recent',
+  'home.startsAt': 'Scheduled start (optional)',
+  'home.starts': 'Starts {date}',
 
   'join.title': 'Join “{title}”',
   'join.displayName': 'Display name',
@@ -270,6 +274,10 @@ export const de: Dictionary = {
   'home.removePassword': 'Passwort entfernen',
   'home.save': 'Speichern',
   'home.cancel': 'Abbrechen',
+  'home.upcoming': 'Demnächst',
+  'home.recent': 'Zuletzt',
+  'home.startsAt': 'Geplanter Beginn (optional)',
+  'home.starts': 'Beginnt am {date}',
 
   'join.title': '„{title}“ beitreten',
   'join.displayName': 'Anzeigename',

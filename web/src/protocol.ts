@@ -158,6 +158,8 @@ export interface CreateMeeting {
   description?: string;
   password?: string | null;
   waiting_room?: boolean;
+  /** The scheduled start, RFC 3339; absent or null: not scheduled. */
+  starts_at?: string | null;
 }
 
 export interface UpdateMeeting {
@@ -167,6 +169,8 @@ export interface UpdateMeeting {
   /** `null` clears the password, absent keeps it. */
   password?: string | null;
   waiting_room?: boolean;
+  /** RFC 3339; `null` unschedules, absent keeps it. */
+  starts_at?: string | null;
 }
 
 export interface Meeting {
@@ -178,6 +182,8 @@ export interface Meeting {
   waiting_room: boolean;
   owner_id: UserId;
   created_at: string;
+  /** The scheduled start (RFC 3339, UTC), if any. */
+  starts_at?: string | null;
   invite_url?: string | null;
 }
 

@@ -2,11 +2,12 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type AuthSession } from '../api';
-import { formatDateTime } from '../dates';
+import { formatDateTime, fromLocalInput } from '../dates';
 import { getLang, t } from '../i18n';
+import { splitMeetings } from '../meetingForm';
 import { MAX_DESCRIPTION_CHARS, MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
 import { link } from './App';
-import { EditMeeting, FormError, StartNowButton, WaitingRoomCheck } from './MeetingEditor';
+import { EditMeeting, FormError, StartNowButton, StartsAtField, WaitingRoomCheck } from './MeetingEditor';
 
 export function Home({ auth }: { auth: AuthSession }) {
   const [meetings, setMeetings] = useState<Meeting[] | null>(null);
@@ -55,6 +56,63 @@ export function Home({ auth }: { auth: AuthSession }) {
     }
   };
 
+  const renderItem = (m: Meeting) => (
+    <li key={m.id} class="meeting-item">
+      <div class="meeting-item-main">
+        <a class="meeting-title" href={`/m/${m.id}`} onClick={link(`/m/${m.id}`)}>
+          {m.title}
+        </a>
+        <span class="muted meeting-created">
+          {t('home.created', { date: formatDateTime(m.created_at, getLang()) })}
+        </span>
+        {m.starts_at && (
+          <span class="muted meeting-starts">{t('home.starts', { date: formatDateTime(m.starts_at, getLang()) })}</span>
+        )}
+        <span class="badges">
+          {m.has_password && <span class="badge">{t('home.hasPassword')}</span>}
+          {m.waiting_room && <span class="badge">{t('home.hasWaitingRoom')}</span>}
+        </span>
+      </div>
+      <div class="meeting-item-actions">
+        <a class="btn btn-primary" href={`/m/${m.id}`} onClick={link(`/m/${m.id}`)}>
+          {t('home.open')}
+        </a>
+        <button type="button" class="btn" onClick={() => void copyInvite(m)}>
+          {copied === m.id ? t('home.copied') : t('home.copyInvite')}
+        </button>
+        <button
+          type="button"
+          class="btn"
+          aria-expanded={editing === m.id}
+          aria-label={t('home.editTitle', { title: m.title })}
+          onClick={() => setEditing(editing === m.id ? null : m.id)}
+        >
+          {t('home.edit')}
+        </button>
+        <button type="button" class="btn btn-ghost" onClick={() => void remove(m)}>
+          {t('home.delete')}
+        </button>
+      </div>
+      {m.description && <p class="meeting-description">{m.description}</p>}
+      {editing === m.id && (
+        <EditMeeting
+          auth={auth}
+          meeting={m}
+          onDone={(saved) => {
+            setEditing(null);
+            if (saved) void load();
+          }}
+        />
+      )}
+      {invites[m.id] && (
+        <label class="field invite-field">
+          <span>{t('home.inviteLink')}</span>
+          <input readOnly value={invites[m.id]} onFocus={(e) => e.currentTarget.select()} />
+        </label>
+      )}
+    </li>
+  );
+
   return (
     <div class="home">
       <section class="card">
@@ -67,65 +125,29 @@ export function Home({ auth }: { auth: AuthSession }) {
           </p>
         )}
         {meetings && meetings.length === 0 && <p class="muted">{t('home.empty')}</p>}
-        <ul class="meeting-list">
-          {(meetings ?? []).map((m) => (
-            <li key={m.id} class="meeting-item">
-              <div class="meeting-item-main">
-                <a class="meeting-title" href={`/m/${m.id}`} onClick={link(`/m/${m.id}`)}>
-                  {m.title}
-                </a>
-                <span class="muted meeting-created">
-                  {t('home.created', { date: formatDateTime(m.created_at, getLang()) })}
-                </span>
-                <span class="badges">
-                  {m.has_password && <span class="badge">{t('home.hasPassword')}</span>}
-                  {m.waiting_room && <span class="badge">{t('home.hasWaitingRoom')}</span>}
-                </span>
-              </div>
-              <div class="meeting-item-actions">
-                <a class="btn btn-primary" href={`/m/${m.id}`} onClick={link(`/m/${m.id}`)}>
-                  {t('home.open')}
-                </a>
-                <button type="button" class="btn" onClick={() => void copyInvite(m)}>
-                  {copied === m.id ? t('home.copied') : t('home.copyInvite')}
-                </button>
-                <button
-                  type="button"
-                  class="btn"
-                  aria-expanded={editing === m.id}
-                  aria-label={t('home.editTitle', { title: m.title })}
-                  onClick={() => setEditing(editing === m.id ? null : m.id)}
-                >
-                  {t('home.edit')}
-                </button>
-                <button type="button" class="btn btn-ghost" onClick={() => void remove(m)}>
-                  {t('home.delete')}
-                </button>
-              </div>
-              {m.description && <p class="meeting-description">{m.description}</p>}
-              {editing === m.id && (
-                <EditMeeting
-                  auth={auth}
-                  meeting={m}
-                  onDone={(saved) => {
-                    setEditing(null);
-                    if (saved) void load();
-                  }}
-                />
-              )}
-              {invites[m.id] && (
-                <label class="field invite-field">
-                  <span>{t('home.inviteLink')}</span>
-                  <input readOnly value={invites[m.id]} onFocus={(e) => e.currentTarget.select()} />
-                </label>
-              )}
-            </li>
-          ))}
-        </ul>
+        {meetings &&
+          meetingSections(meetings).map(
+            ({ key, list }) =>
+              list.length > 0 && (
+                <section key={key} class={`meeting-section meeting-section-${key}`} aria-labelledby={`meetings-${key}`}>
+                  <h2 id={`meetings-${key}`}>{t(`home.${key}`)}</h2>
+                  <ul class="meeting-list">{list.map(renderItem)}</ul>
+                </section>
+              ),
+          )}
       </section>
       <CreateMeeting auth={auth} onCreated={() => void load()} />
     </div>
   );
+}
+
+/** Upcoming first, then recent; the list is re-split at each render so a start passes. */
+function meetingSections(meetings: Meeting[]): { key: 'upcoming' | 'recent'; list: Meeting[] }[] {
+  const { upcoming, recent } = splitMeetings(meetings, new Date());
+  return [
+    { key: 'upcoming', list: upcoming },
+    { key: 'recent', list: recent },
+  ];
 }
 
 function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () => void }) {
@@ -133,6 +155,7 @@ function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () =
   const [description, setDescription] = useState('');
   const [password, setPassword] = useState('');
   const [waitingRoom, setWaitingRoom] = useState(false);
+  const [startsAt, setStartsAt] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -146,11 +169,13 @@ function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () =
         description: description.trim(),
         password: password ? password : null,
         waiting_room: waitingRoom,
+        starts_at: fromLocalInput(startsAt),
       });
       setTitle('');
       setDescription('');
       setPassword('');
       setWaitingRoom(false);
+      setStartsAt('');
       onCreated();
     } catch (err) {
       setError(errorText(err));
@@ -180,6 +205,7 @@ function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () =
           onInput={(e) => setPassword(e.currentTarget.value)}
         />
       </label>
+      <StartsAtField value={startsAt} onChange={setStartsAt} />
       <WaitingRoomCheck checked={waitingRoom} onChange={setWaitingRoom} />
       <FormError error={error} />
       <button type="submit" class="btn btn-primary" disabled={busy}>

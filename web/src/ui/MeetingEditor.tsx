@@ -1,10 +1,11 @@
 /**
  * Home additions: "start a meeting now" (create and enter in one step) and editing a
- * meeting's title, description, password and waiting room in place.
+ * meeting's title, description, password, waiting room and scheduled start in place.
  */
 
 import { useState } from 'preact/hooks';
 import { api, type AuthSession } from '../api';
+import { toLocalInput } from '../dates';
 import { t } from '../i18n';
 import { meetingChanges } from '../meetingForm';
 import { MAX_DESCRIPTION_CHARS, MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
@@ -58,6 +59,16 @@ export function WaitingRoomCheck({ checked, onChange }: { checked: boolean; onCh
   );
 }
 
+/** The scheduled start, in local time as `datetime-local` holds it; empty means none. */
+export function StartsAtField({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  return (
+    <label class="field">
+      <span>{t('home.startsAt')}</span>
+      <input type="datetime-local" value={value} onInput={(e) => onChange(e.currentTarget.value)} />
+    </label>
+  );
+}
+
 export function EditMeeting({
   auth,
   meeting,
@@ -73,13 +84,14 @@ export function EditMeeting({
   const [password, setPassword] = useState('');
   const [removePassword, setRemovePassword] = useState(false);
   const [waitingRoom, setWaitingRoom] = useState(meeting.waiting_room);
+  const [startsAt, setStartsAt] = useState(toLocalInput(meeting.starts_at));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const id = `edit-${meeting.id}`;
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const changes = meetingChanges(meeting, { title, description, password, removePassword, waitingRoom });
+    const changes = meetingChanges(meeting, { title, description, password, removePassword, waitingRoom, startsAt });
     if (Object.keys(changes).length === 0) {
       onDone(meeting);
       return;
@@ -122,6 +134,7 @@ export function EditMeeting({
           <span>{t('home.removePassword')}</span>
         </label>
       )}
+      <StartsAtField value={startsAt} onChange={setStartsAt} />
       <WaitingRoomCheck checked={waitingRoom} onChange={setWaitingRoom} />
       <FormError error={error} />
       <div class="form-actions">
