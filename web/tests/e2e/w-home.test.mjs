@@ -1,6 +1,7 @@
 // (w) Home: "start a meeting now" creates a meeting and enters it in one step; editing a
 // meeting changes title, description, password and waiting room (checked over REST);
-// creation dates are written the German way in German.
+// creation dates are written the German way in German; a meeting scheduled in the future
+// is listed under "Upcoming" with its start, in local time in the form and UTC over REST.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { adminToken, enterFromLobby, rest, scenario, selfId, waitFor } from './harness.mjs';
@@ -13,7 +14,7 @@ async function signIn(browser, server, lang) {
   await browser.clickButton(labels[2]);
 }
 
-test('start now, edit a meeting, localised dates', { timeout: 180_000 }, () =>
+test('start now, edit a meeting, schedule one, localised dates', { timeout: 180_000 }, () =>
   scenario(async ({ server, chromium }) => {
     const token = await adminToken(server);
     const me = (await rest(server, 'GET', '/me', { token })).json;
@@ -62,5 +63,36 @@ test('start now, edit a meeting, localised dates', { timeout: 180_000 }, () =>
     await waitFor(async () => (await rest(server, 'GET', `/meetings/${meetingId}`, { token })).json.has_password === false, {
       message: 'the password to be removed',
     });
+
+    // Schedule a meeting two days ahead: the form takes local time, REST answers UTC.
+    const [localStart, utcStart] = await de.evaluate(() => {
+      const at = new Date(Date.now() + 2 * 86_400_000);
+      at.setSeconds(0, 0);
+      const pad = (n) => String(n).padStart(2, '0');
+      const local = `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+      return [local, at.toISOString().replace('.000Z', 'Z')];
+    });
+    const create = de.page.locator('form.card');
+    await create.getByLabel('Titel', { exact: true }).fill('Planung');
+    await create.getByLabel('Geplanter Beginn (optional)', { exact: true }).fill(localStart);
+    await create.getByRole('button', { name: 'Besprechung anlegen', exact: true }).click();
+    const sections = () =>
+      de.evaluate(() =>
+        Object.fromEntries(
+          [...document.querySelectorAll('.meeting-section')].map((section) => [
+            section.querySelector('h2')?.textContent,
+            [...section.querySelectorAll('.meeting-title')].map((e) => e.textContent),
+          ]),
+        ),
+      );
+    const listed = await waitFor(async () => ((await sections())['Demnächst'] ? sections() : null), {
+      message: 'the scheduled meeting under Upcoming',
+    });
+    // Recent, newest first: the meeting started above, then the server's demo meeting.
+    assert.deepEqual(listed, { Demnächst: ['Planung'], Zuletzt: ['Umbenannt', 'Demo meeting'] });
+    const starts = await de.evaluate(() => document.querySelector('.meeting-section-upcoming .meeting-starts')?.textContent);
+    assert.match(starts, /^Beginnt am \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
+    const planned = (await rest(server, 'GET', '/meetings', { token })).json.find((m) => m.title === 'Planung');
+    assert.equal(planned.starts_at, utcStart);
   }),
 );
