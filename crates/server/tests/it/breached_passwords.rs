@@ -23,6 +23,16 @@ fn put_policy(token: &str, policy: Value) -> Req {
         .json(policy)
 }
 
+/// An instance admin's token and the default tenant's policy in force.
+async fn admin_and_policy(app: &TestApp) -> (String, Value) {
+    let root = account(app, "root", AccountRole::InstanceAdmin, "default").await;
+    let policy = app
+        .send(Req::get("/api/v1/tenants/default/policy").bearer(&root))
+        .await;
+    assert_eq!(policy.status, 200, "{policy:?}");
+    (root, policy.body)
+}
+
 #[tokio::test]
 async fn a_password_in_the_breached_list_is_refused_while_the_policy_says_so() {
     let dir = TempDir::new();
@@ -35,13 +45,10 @@ async fn a_password_in_the_breached_list_is_refused_while_the_policy_says_so() {
     .unwrap();
     let app =
         TestApp::with_config(&[("security.breached_password_file", list.to_str().unwrap())]).await;
-    let root = account(&app, "root", AccountRole::InstanceAdmin, "default").await;
-    let policy = app
-        .send(Req::get("/api/v1/tenants/default/policy").bearer(&root))
-        .await;
+    let (root, policy) = admin_and_policy(&app).await;
     assert_eq!(
-        policy.body["reject_breached_passwords"], true,
-        "on by default once a list is configured: {policy:?}"
+        policy["reject_breached_passwords"], true,
+        "on by default once a list is configured: {policy}"
     );
 
     let refused = app.send(new_user(&root, "dora", BREACHED)).await;
@@ -61,7 +68,7 @@ async fn a_password_in_the_breached_list_is_refused_while_the_policy_says_so() {
     assert_eq!(accepted.status, 201, "{accepted:?}");
 
     // With the check switched off in the policy, the list no longer applies.
-    let mut relaxed = policy.body.clone();
+    let mut relaxed = policy;
     relaxed["reject_breached_passwords"] = json!(false);
     let put = app.send(put_policy(&root, relaxed)).await;
     assert_eq!(put.status, 200, "{put:?}");
@@ -72,11 +79,7 @@ async fn a_password_in_the_breached_list_is_refused_while_the_policy_says_so() {
 #[tokio::test]
 async fn the_check_cannot_be_switched_on_without_a_list() {
     let app = TestApp::new().await;
-    let root = account(&app, "root", AccountRole::InstanceAdmin, "default").await;
-    let mut policy = app
-        .send(Req::get("/api/v1/tenants/default/policy").bearer(&root))
-        .await
-        .body;
+    let (root, mut policy) = admin_and_policy(&app).await;
     assert_eq!(policy["reject_breached_passwords"], false);
     policy["reject_breached_passwords"] = json!(true);
     let refused = app.send(put_policy(&root, policy)).await;
