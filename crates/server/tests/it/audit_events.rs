@@ -1,7 +1,8 @@
 //! Every action Plenum has so far leaves its entry in the audit trail (SEC-15): each is
 //! performed through the real HTTP API and signaling WebSocket, then the trail is read
 //! from the store and checked for actor, source, resource, outcome and request id — and
-//! for the absence of every secret the actions involved.
+//! for the absence of every secret the actions involved. The rest of the catalogue is in
+//! `audit_coverage`, which also guards that no performable action goes untested.
 
 use crate::common::{ALICE_PASSWORD, Req, TestApp};
 use crate::signaling::{Served, closed_with, expect, send};
@@ -23,13 +24,13 @@ async fn serve_with_peers() -> Served {
     Served { app, addr }
 }
 
-async fn trail(app: &TestApp) -> Vec<Entry> {
+pub(crate) async fn trail(app: &TestApp) -> Vec<Entry> {
     let entries = app.state.store.audit_entries(0, 10_000).await.unwrap();
     entries.into_iter().map(|b| b.entry).collect()
 }
 
 /// The last entry of `action` with `outcome`; fails with the whole trail otherwise.
-fn find<'a>(trail: &'a [Entry], action: &str, outcome: Outcome) -> &'a Entry {
+pub(crate) fn find<'a>(trail: &'a [Entry], action: &str, outcome: Outcome) -> &'a Entry {
     trail
         .iter()
         .rev()
@@ -40,14 +41,14 @@ fn find<'a>(trail: &'a [Entry], action: &str, outcome: Outcome) -> &'a Entry {
         })
 }
 
-fn clear(value: &Value) -> &str {
+pub(crate) fn clear(value: &Value) -> &str {
     match value {
         Value::Text(text) => text,
         Value::Personal(p) => p.value.as_deref().expect("clear value present"),
     }
 }
 
-fn detail<'a>(entry: &'a Entry, key: &str) -> &'a str {
+pub(crate) fn detail<'a>(entry: &'a Entry, key: &str) -> &'a str {
     entry
         .details
         .iter()
@@ -321,6 +322,13 @@ async fn every_action_leaves_its_entry_and_no_secret() {
             "a secret is stored in the audit trail"
         );
     }
+
+    // The rest of the catalogue, on the same instance; then the completeness guard.
+    crate::audit_coverage::moderation_actions(&served).await;
+    crate::audit_coverage::administration_actions(app).await;
+    crate::audit_coverage::security_alarms(app).await;
+    crate::audit_coverage::trail_actions(app).await;
+    crate::audit_coverage::assert_every_action_seen(&trail(app).await);
 }
 
 /// Every text column of every audit row, as stored.

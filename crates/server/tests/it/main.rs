@@ -8,6 +8,7 @@ mod admin;
 mod api_clients;
 mod audit_api;
 mod audit_cli;
+mod audit_coverage;
 mod audit_events;
 mod audit_retention;
 mod audit_tamper;
