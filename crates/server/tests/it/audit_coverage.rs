@@ -193,19 +193,27 @@ pub(crate) async fn moderation_actions(served: &Served) {
     assert_by_owner(&all, &alice_id, None);
     assert_eq!(detail(&all, "all"), "true");
 
-    moderate(
-        &mut owner,
-        "moderation.set_waiting_room",
-        json!({"enabled": false}),
-    )
-    .await;
-    let waiting_room = recorded(app, live, "moderation.waiting_room", 1).await;
-    assert_by_owner(&waiting_room, &alice_id, None);
-    assert_eq!(detail(&waiting_room, "enabled"), "false");
-    moderate(&mut owner, "moderation.set_locked", json!({"locked": true})).await;
-    let lock = recorded(app, live, "moderation.lock", 1).await;
-    assert_by_owner(&lock, &alice_id, None);
-    assert_eq!(detail(&lock, "locked"), "true");
+    // Room settings: each entry names the new value.
+    for (message, payload, action, key) in [
+        (
+            "moderation.set_waiting_room",
+            json!({"enabled": false}),
+            "moderation.waiting_room",
+            "enabled",
+        ),
+        (
+            "moderation.set_locked",
+            json!({"locked": true}),
+            "moderation.lock",
+            "locked",
+        ),
+    ] {
+        let value = payload[key].to_string();
+        moderate(&mut owner, message, payload).await;
+        let entry = recorded(app, live, action, 1).await;
+        assert_by_owner(&entry, &alice_id, None);
+        assert_eq!(detail(&entry, key), value, "{action}");
+    }
 
     moderate(
         &mut owner,
