@@ -127,10 +127,10 @@ export function Home({ auth }: { auth: AuthSession }) {
         {meetings && meetings.length === 0 && <p class="muted">{t('home.empty')}</p>}
         {meetings &&
           meetingSections(meetings).map(
-            ({ key, list }) =>
+            ({ key, heading, list }) =>
               list.length > 0 && (
                 <section key={key} class={`meeting-section meeting-section-${key}`} aria-labelledby={`meetings-${key}`}>
-                  <h2 id={`meetings-${key}`}>{t(`home.${key}`)}</h2>
+                  <h2 id={`meetings-${key}`}>{heading}</h2>
                   <ul class="meeting-list">{list.map(renderItem)}</ul>
                 </section>
               ),
@@ -141,12 +141,12 @@ export function Home({ auth }: { auth: AuthSession }) {
   );
 }
 
-/** Upcoming first, then recent; the list is re-split at each render so a start passes. */
-function meetingSections(meetings: Meeting[]): { key: 'upcoming' | 'recent'; list: Meeting[] }[] {
+/** Upcoming first, then recent, split by the time of rendering. */
+function meetingSections(meetings: Meeting[]): { key: string; heading: string; list: Meeting[] }[] {
   const { upcoming, recent } = splitMeetings(meetings, new Date());
   return [
-    { key: 'upcoming', list: upcoming },
-    { key: 'recent', list: recent },
+    { key: 'upcoming', heading: t('home.upcoming'), list: upcoming },
+    { key: 'recent', heading: t('home.recent'), list: recent },
   ];
 }
 
