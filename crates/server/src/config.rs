@@ -19,8 +19,8 @@ mod branding;
 
 pub use branding::{BrandColors, BrandingConfig, LoginText, Logo, LogoKind, Rgb};
 
-mod identity;
 pub mod audit;
+mod identity;
 pub mod retention;
 pub mod security;
 pub mod siem;

@@ -75,7 +75,14 @@ pub async fn login(
     // Password logins can be switched off per tenant (policy `identity_sources`); the
     // answer is that of a wrong password, so it says nothing about the account.
     if !crate::policy::source_enabled(&state, &user.tenant_id, "password").await? {
-        login_failed(&state, &meta, &body.username, Some(&user), "source_disabled").await;
+        login_failed(
+            &state,
+            &meta,
+            &body.username,
+            Some(&user),
+            "source_disabled",
+        )
+        .await;
         return Err(lockout::invalid_credentials());
     }
     let (refresh, family) = start_session(&state, &user, now).await?;

@@ -120,9 +120,7 @@ impl Req {
     /// peers through `ConnectInfo`.
     pub fn peer(mut self, addr: &str) -> Self {
         let peer: std::net::SocketAddr = addr.parse().unwrap();
-        self.builder = self
-            .builder
-            .extension(axum::extract::ConnectInfo(peer));
+        self.builder = self.builder.extension(axum::extract::ConnectInfo(peer));
         self
     }
 

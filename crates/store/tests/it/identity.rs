@@ -130,7 +130,10 @@ async fn tenants_and_accounts_are_administered(s: &TestStore) {
         Err(StoreError::NotFound)
     ));
     tx.commit().await.unwrap();
-    assert_eq!(s.users(Some("acme")).await.unwrap(), std::slice::from_ref(&user));
+    assert_eq!(
+        s.users(Some("acme")).await.unwrap(),
+        std::slice::from_ref(&user)
+    );
     assert!(s.users(Some("default")).await.unwrap().is_empty());
     let changed = s
         .update_user(
