@@ -177,35 +177,19 @@ pub fn main() -> ExitCode {
                     out,
                 },
         } => {
-            let config = match Config::load(Sources {
-                file: config,
-                env,
-                cli: Layer::default(),
-            }) {
+            let config = match load_config(config, env, Layer::default()) {
                 Ok(config) => config,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
-            crate::serve::init_logging(&config);
             run_async(crate::audit_cli::export(config, from, to, out))
         }
         Command::Retention {
             action: RetentionAction::Run { config },
         } => {
-            let config = match Config::load(Sources {
-                file: config,
-                env,
-                cli: Layer::default(),
-            }) {
+            let config = match load_config(config, env, Layer::default()) {
                 Ok(config) => config,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
-            crate::serve::init_logging(&config);
             run_async(async move {
                 let store = crate::serve::open_store(&config).await?;
                 let signer = crate::audit::checkpoints::Signer::default();
@@ -217,18 +201,10 @@ pub fn main() -> ExitCode {
             })
         }
         Command::Migrate { config } => {
-            let config = match Config::load(Sources {
-                file: config,
-                env,
-                cli: Layer::default(),
-            }) {
+            let config = match load_config(config, env, Layer::default()) {
                 Ok(config) => config,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
-            crate::serve::init_logging(&config);
             run_async(async move {
                 crate::serve::open_store(&config).await?;
                 println!("migrations applied");
@@ -236,19 +212,31 @@ pub fn main() -> ExitCode {
             })
         }
         Command::Serve(args) => {
-            let config = match Config::load(Sources {
-                file: args.config.clone(),
-                env,
-                cli: args.layer(),
-            }) {
+            let config = match load_config(args.config.clone(), env, args.layer()) {
                 Ok(config) => config,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
-            crate::serve::init_logging(&config);
             run_async(crate::serve::run(config))
+        }
+    }
+}
+
+/// Loads the configuration of a subcommand that runs Plenum's code (serve, migrate, audit
+/// export, retention) and starts logging by it; a bad configuration is printed (file, key,
+/// reason) and becomes exit code 2.
+fn load_config(
+    file: Option<PathBuf>,
+    env: Vec<(String, String)>,
+    cli: Layer,
+) -> Result<Config, ExitCode> {
+    match Config::load(Sources { file, env, cli }) {
+        Ok(config) => {
+            crate::serve::init_logging(&config);
+            Ok(config)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Err(ExitCode::from(2))
         }
     }
 }
