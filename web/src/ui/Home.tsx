@@ -5,9 +5,9 @@ import { ApiError, api, type AuthSession } from '../api';
 import { formatDateTime, fromLocalInput } from '../dates';
 import { getLang, t } from '../i18n';
 import { splitMeetings } from '../meetingForm';
-import { MAX_DESCRIPTION_CHARS, MAX_PASSWORD_CHARS, MAX_TITLE_CHARS, type Meeting } from '../protocol';
+import { MAX_PASSWORD_CHARS, type Meeting } from '../protocol';
 import { link } from './App';
-import { EditMeeting, FormError, StartNowButton, StartsAtField, WaitingRoomCheck } from './MeetingEditor';
+import { EditMeeting, FormError, StartNowButton, StartsAtField, TitleAndDescription, WaitingRoomCheck } from './MeetingEditor';
 
 export function Home({ auth }: { auth: AuthSession }) {
   const [meetings, setMeetings] = useState<Meeting[] | null>(null);
@@ -187,14 +187,7 @@ function CreateMeeting({ auth, onCreated }: { auth: AuthSession; onCreated: () =
   return (
     <form class="card form" onSubmit={submit}>
       <h2>{t('home.create')}</h2>
-      <label class="field">
-        <span>{t('home.meetingTitle')}</span>
-        <input required autoComplete="off" maxLength={MAX_TITLE_CHARS} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-      </label>
-      <label class="field">
-        <span>{t('home.meetingDescription')}</span>
-        <textarea rows={3} maxLength={MAX_DESCRIPTION_CHARS} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-      </label>
+      <TitleAndDescription title={title} setTitle={setTitle} description={description} setDescription={setDescription} />
       <label class="field">
         <span>{t('home.meetingPassword')}</span>
         <input

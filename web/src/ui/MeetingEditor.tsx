@@ -60,6 +60,32 @@ export function WaitingRoomCheck({ checked, onChange }: { checked: boolean; onCh
 }
 
 /** The scheduled start, in local time as `datetime-local` holds it; empty means none. */
+/** The title and description inputs of the create and edit forms. */
+export function TitleAndDescription({
+  title,
+  setTitle,
+  description,
+  setDescription,
+}: {
+  title: string;
+  setTitle: (title: string) => void;
+  description: string;
+  setDescription: (description: string) => void;
+}) {
+  return (
+    <>
+      <label class="field">
+        <span>{t('home.meetingTitle')}</span>
+        <input required autoComplete="off" maxLength={MAX_TITLE_CHARS} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+      </label>
+      <label class="field">
+        <span>{t('home.meetingDescription')}</span>
+        <textarea rows={3} maxLength={MAX_DESCRIPTION_CHARS} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+      </label>
+    </>
+  );
+}
+
 export function StartsAtField({ value, onChange }: { value: string; onChange: (value: string) => void }) {
   return (
     <label class="field">
@@ -109,14 +135,7 @@ export function EditMeeting({
   return (
     <form class="form meeting-edit" onSubmit={submit} aria-labelledby={`${id}-heading`}>
       <h3 id={`${id}-heading`}>{t('home.editTitle', { title: meeting.title })}</h3>
-      <label class="field">
-        <span>{t('home.meetingTitle')}</span>
-        <input required autoComplete="off" maxLength={MAX_TITLE_CHARS} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-      </label>
-      <label class="field">
-        <span>{t('home.meetingDescription')}</span>
-        <textarea rows={3} maxLength={MAX_DESCRIPTION_CHARS} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-      </label>
+      <TitleAndDescription title={title} setTitle={setTitle} description={description} setDescription={setDescription} />
       <label class="field">
         <span>{meeting.has_password ? t('home.newPassword') : t('home.meetingPassword')}</span>
         <input
