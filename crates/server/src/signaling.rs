@@ -263,16 +263,14 @@ fn claims_meeting(claims: &Claims) -> Result<MeetingId, Close> {
     ))
 }
 
+/// The instant the token expires, to the sub-second: counting from whole seconds of "now"
+/// would let a socket outlive its token by up to a second.
 fn expiry_instant(claims: &Claims) -> Instant {
-    let remaining = claims.expires_at_unix().saturating_sub(unix_now());
-    Instant::now() + Duration::from_secs(remaining)
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
+    let expires = std::time::UNIX_EPOCH + Duration::from_secs(claims.expires_at_unix());
+    let remaining = expires
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    Instant::now() + remaining
 }
 
 fn identity(claims: &Claims) -> Identity {
