@@ -204,16 +204,23 @@ impl SigningKey {
     pub fn sign(&self, body: CheckpointBody) -> Result<Checkpoint, CheckpointError> {
         check_origin(&body.origin)?;
         let text = body.text();
-        let mut sig = self.record.key_id().to_vec();
-        sig.extend_from_slice(self.pair.sign(text.as_bytes()).as_ref());
+        let signature = self.sign_note_body(&text);
         Ok(Checkpoint {
             body,
             body_text: text,
-            signatures: vec![NoteSignature {
-                name: self.record.name.clone(),
-                bytes: sig,
-            }],
+            signatures: vec![signature],
         })
+    }
+
+    /// Signs the body of any C2SP signed note (a checkpoint, a vote's result statement):
+    /// the signature line's `key id || Ed25519 signature` over the body bytes.
+    pub fn sign_note_body(&self, body: &str) -> NoteSignature {
+        let mut bytes = self.record.key_id().to_vec();
+        bytes.extend_from_slice(self.pair.sign(body.as_bytes()).as_ref());
+        NoteSignature {
+            name: self.record.name.clone(),
+            bytes,
+        }
     }
 }
 
@@ -244,6 +251,53 @@ impl CheckpointBody {
 pub struct NoteSignature {
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+impl NoteSignature {
+    /// Parses one signature line `— <key name> <base64(key id || signature)>` (without
+    /// its newline).
+    pub fn parse_line(line: &str) -> Result<Self, CheckpointError> {
+        use CheckpointError::Malformed;
+        let rest = line
+            .strip_prefix(SIG_PREFIX)
+            .ok_or(Malformed("signature line must start with an em dash"))?;
+        let (name, sig) = rest
+            .split_once(' ')
+            .ok_or(Malformed("signature line needs a name and a signature"))?;
+        check_key_name(name)?;
+        let bytes = B64
+            .decode(sig)
+            .map_err(|_| Malformed("signature is not base64"))?;
+        if bytes.len() < 5 {
+            return Err(Malformed("signature too short"));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            bytes,
+        })
+    }
+
+    /// The signature line, ending in `\n`.
+    pub fn line(&self) -> String {
+        format!("{SIG_PREFIX}{} {}\n", self.name, B64.encode(&self.bytes))
+    }
+
+    /// Whether the line claims to be by `key` (same name and key id).
+    pub fn claims(&self, key: &KeyRecord) -> bool {
+        self.name == key.name && self.bytes.get(..4) == Some(&key.key_id()[..])
+    }
+
+    /// Verifies the signature over `body` with `key` (which it must claim).
+    pub fn verify(&self, key: &KeyRecord, body: &str) -> Result<(), CheckpointError> {
+        let signature = self.bytes.get(4..).filter(|_| self.claims(key));
+        signature
+            .and_then(|signature| {
+                UnparsedPublicKey::new(&ED25519, &key.public_key)
+                    .verify(body.as_bytes(), signature)
+                    .ok()
+            })
+            .ok_or_else(|| CheckpointError::BadSignature(key.name.clone()))
+    }
 }
 
 /// A parsed, not yet verified, checkpoint.
@@ -304,23 +358,7 @@ impl Checkpoint {
             .ok_or(Malformed("signatures must end with a newline"))?;
         let mut signatures = Vec::new();
         for line in sigs.split('\n') {
-            let rest = line
-                .strip_prefix(SIG_PREFIX)
-                .ok_or(Malformed("signature line must start with an em dash"))?;
-            let (name, sig) = rest
-                .split_once(' ')
-                .ok_or(Malformed("signature line needs a name and a signature"))?;
-            check_key_name(name)?;
-            let bytes = B64
-                .decode(sig)
-                .map_err(|_| Malformed("signature is not base64"))?;
-            if bytes.len() < 5 {
-                return Err(Malformed("signature too short"));
-            }
-            signatures.push(NoteSignature {
-                name: name.to_owned(),
-                bytes,
-            });
+            signatures.push(NoteSignature::parse_line(line)?);
         }
         Ok(Self {
             body: CheckpointBody {
@@ -339,11 +377,7 @@ impl Checkpoint {
         let mut out = self.body_text.clone();
         out.push('\n');
         for s in &self.signatures {
-            out.push_str(SIG_PREFIX);
-            out.push_str(&s.name);
-            out.push(' ');
-            out.push_str(&B64.encode(&s.bytes));
-            out.push('\n');
+            out.push_str(&s.line());
         }
         out
     }
@@ -354,15 +388,10 @@ impl Checkpoint {
     pub fn verify<'k>(&self, keys: &'k [KeyRecord]) -> Result<&'k KeyRecord, CheckpointError> {
         let mut signer = None;
         for sig in &self.signatures {
-            let Some(key) = keys
-                .iter()
-                .find(|k| k.name == sig.name && sig.bytes.get(..4) == Some(&k.key_id()[..]))
-            else {
+            let Some(key) = keys.iter().find(|k| sig.claims(k)) else {
                 continue;
             };
-            UnparsedPublicKey::new(&ED25519, &key.public_key)
-                .verify(self.body_text.as_bytes(), &sig.bytes[4..])
-                .map_err(|_| CheckpointError::BadSignature(key.name.clone()))?;
+            sig.verify(key, &self.body_text)?;
             signer.get_or_insert(key);
         }
         signer.ok_or(CheckpointError::NoKnownSignature)

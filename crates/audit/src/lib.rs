@@ -25,7 +25,9 @@ pub mod log;
 pub mod merkle;
 
 pub use bundle::{Bundle, BundleEntry, BundleStart, ProvenKey, Report, VerifyError, verify_bundle};
-pub use checkpoint::{Checkpoint, CheckpointBody, CheckpointError, KeyRecord, SigningKey};
+pub use checkpoint::{
+    Checkpoint, CheckpointBody, CheckpointError, KeyRecord, NoteSignature, SigningKey,
+};
 pub use compact::{CompactError, CompactRange};
 pub use entry::{Actor, ActorKind, Detail, Entry, EntryError, Outcome, Personal, Value};
 pub use log::{AuditLog, LogError};
