@@ -138,6 +138,79 @@ impl Reaction {
     ];
 }
 
+/// Longest poll question, in characters.
+pub const MAX_POLL_QUESTION_CHARS: usize = 300;
+/// Longest poll option, in characters.
+pub const MAX_POLL_OPTION_CHARS: usize = 100;
+/// How many options a poll has at least and at most.
+pub const MIN_POLL_OPTIONS: usize = 2;
+pub const MAX_POLL_OPTIONS: usize = 10;
+/// Shortest and longest duration of a poll that closes by itself, in seconds.
+pub const MIN_POLL_DURATION_SECS: u32 = 10;
+pub const MAX_POLL_DURATION_SECS: u32 = 24 * 60 * 60;
+
+/// When participants who are not moderators see a poll's counts (moderators always do).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PollResults {
+    /// As the answers come in.
+    #[default]
+    Live,
+    /// Once the poll is closed and a moderator shares them.
+    AtClose,
+}
+
+/// `poll.create`: a moderator's new poll.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPoll {
+    pub question: String,
+    pub options: Vec<String>,
+    /// Several options may be chosen (otherwise exactly one).
+    #[serde(default)]
+    pub multiple: bool,
+    /// Nobody, moderators included, learns who chose what.
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub results: PollResults,
+    /// Closes by itself after this many seconds.
+    #[serde(default)]
+    pub duration_secs: Option<u32>,
+}
+
+/// One named answer of a poll.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollAnswer {
+    pub display_name: String,
+    pub choices: Vec<u32>,
+}
+
+/// A poll as one participant may see it (`poll.state`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Poll {
+    pub id: u64,
+    pub question: String,
+    pub options: Vec<String>,
+    pub multiple: bool,
+    pub anonymous: bool,
+    pub results: PollResults,
+    pub open: bool,
+    /// A moderator shared the results with everyone.
+    pub shared: bool,
+    /// RFC 3339 UTC, when the poll closes by itself.
+    pub closes_at: Option<String>,
+    /// How many people have answered.
+    pub answer_count: u32,
+    /// How many chose each option; `None` while hidden from this participant.
+    pub counts: Option<Vec<u32>>,
+    /// Who chose what, first answer first; `None` in anonymous polls and while hidden
+    /// from this participant.
+    pub answers: Option<Vec<PollAnswer>>,
+    /// This participant's own choices (empty before answering); `None` once an anonymous
+    /// poll is closed, since the server then forgets who answered what.
+    pub my_choices: Option<Vec<u32>>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeaveReason {
@@ -175,6 +248,15 @@ pub enum ClientMessage {
     },
     #[serde(rename = "reaction.send")]
     SendReaction { emoji: Reaction },
+    #[serde(rename = "poll.create")]
+    CreatePoll(NewPoll),
+    /// `choices` are option indexes; answering again replaces the answer while open.
+    #[serde(rename = "poll.answer")]
+    AnswerPoll { poll_id: u64, choices: Vec<u32> },
+    #[serde(rename = "poll.close")]
+    ClosePoll { poll_id: u64 },
+    #[serde(rename = "poll.share")]
+    SharePoll { poll_id: u64 },
     #[serde(rename = "hand.raise")]
     RaiseHand {},
     #[serde(rename = "hand.lower")]
@@ -226,6 +308,10 @@ pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
     "room.leave",
     "chat.send",
     "reaction.send",
+    "poll.create",
+    "poll.answer",
+    "poll.close",
+    "poll.share",
     "hand.raise",
     "hand.lower",
     "media.state",
@@ -294,6 +380,8 @@ pub enum ServerMessage {
         participant_id: ParticipantId,
         emoji: Reaction,
     },
+    #[serde(rename = "poll.state")]
+    PollState(Poll),
     #[serde(rename = "media.publish_answer")]
     PublishAnswer { sdp: String },
     #[serde(rename = "media.subscribe_offer")]
@@ -314,6 +402,14 @@ pub enum ErrorCode {
     UnknownType,
     TooLarge,
     RateLimited,
+    /// No poll with this id (any more).
+    PollUnknown,
+    /// The answer names an option the poll does not have.
+    PollUnknownOption,
+    /// The poll is closed.
+    PollClosed,
+    /// Another poll is open in this meeting (one at a time).
+    PollAlreadyOpen,
     Forbidden,
     NotFound,
     InvalidSdp,
@@ -505,6 +601,50 @@ mod tests {
             let error = parse_client_message(&text).unwrap_err();
             assert_eq!(error.code, ErrorCode::BadMessage, "{emoji}");
             assert_eq!(error.txn.as_deref(), Some("r"));
+        }
+    }
+
+    #[test]
+    fn polls_parse_with_defaults_and_refuse_malformed_answers() {
+        let text =
+            r#"{"type":"poll.create","payload":{"question":"Lunch?","options":["Yes","No"]}}"#;
+        assert_eq!(
+            parse_client_message(text),
+            Ok((
+                None,
+                ClientMessage::CreatePoll(NewPoll {
+                    question: "Lunch?".into(),
+                    options: vec!["Yes".into(), "No".into()],
+                    multiple: false,
+                    anonymous: false,
+                    results: PollResults::Live,
+                    duration_secs: None,
+                })
+            ))
+        );
+        let text = r#"{"type":"poll.create","payload":{"question":"Q","options":["a","b"],"results":"at_close","duration_secs":60}}"#;
+        assert!(matches!(
+            parse_client_message(text),
+            Ok((
+                None,
+                ClientMessage::CreatePoll(NewPoll {
+                    results: PollResults::AtClose,
+                    duration_secs: Some(60),
+                    ..
+                })
+            ))
+        ));
+        for text in [
+            r#"{"type":"poll.answer","payload":{"poll_id":1,"choices":[-1]}}"#,
+            r#"{"type":"poll.answer","payload":{"poll_id":1,"choices":"a"}}"#,
+            r#"{"type":"poll.answer","payload":{"choices":[0]}}"#,
+            r#"{"type":"poll.create","payload":{"question":"Q","options":["a"],"results":"later"}}"#,
+        ] {
+            assert_eq!(
+                parse_client_message(text).unwrap_err().code,
+                ErrorCode::BadMessage,
+                "{text}"
+            );
         }
     }
 

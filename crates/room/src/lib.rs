@@ -1,13 +1,14 @@
 //! The live state of one meeting, as a sans-IO state machine.
 //!
 //! A [`Room`] holds everything about a running meeting: who is connected, who waits in the
-//! waiting room, who has joined, their hands and media flags, moderators, the chat history
-//! and the bans. The server runs one room per meeting inside its own task and feeds it
-//! inputs in order; the room never does IO and never reads a clock:
+//! waiting room, who has joined, their hands and media flags, moderators, the chat history,
+//! the bans and the current poll (`polls`). The server runs one room per meeting inside its
+//! own task and feeds it inputs in order; the room never does IO and never reads a clock:
 //!
 //! - inputs: [`Room::handle_connect`], [`Room::handle_message`], [`Room::handle_disconnect`],
-//!   [`Room::handle_bridge_event`], [`Room::handle_settings`], [`Room::end`]; every input
-//!   that depends on time gets `now` from the caller;
+//!   [`Room::handle_bridge_event`], [`Room::handle_settings`], [`Room::end`],
+//!   [`Room::handle_timeout`] (when [`Room::poll_timeout`] says, e.g. a poll closing by
+//!   itself); every input that depends on time gets `now` from the caller;
 //! - outputs: [`Room::poll_output`] yields [`RoomOutput`]s (frames for sockets, closes,
 //!   commands for the media bridge, bans to persist, the end of the meeting). Drain it after
 //!   every input; outputs are ordered, and a [`RoomOutput::Close`] comes after the messages
@@ -41,10 +42,12 @@
 //! to them again.
 
 mod chat;
+mod polls;
 mod rate;
 mod room;
 
 pub use chat::{CHAT_HISTORY_LIMIT, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW};
+pub use polls::{POLL_ANSWER_RATE_LIMIT, POLL_ANSWER_RATE_WINDOW};
 pub use room::{REACTION_RATE_LIMIT, REACTION_RATE_WINDOW, Room};
 
 use plenum_protocol::bridge::BridgeCommand;

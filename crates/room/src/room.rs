@@ -1,6 +1,7 @@
 //! The [`Room`] state machine: connections, waiting room, roster, chat, moderation, bans.
 
 use crate::chat::{self, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW, ChatLog};
+use crate::polls::{self, Asker, PollError, Polls};
 use crate::rate::RateLimit;
 use crate::{BanKey, ConnectionId, Identity, MeetingSettings, RoomOutput, SubjectKind, WallClock};
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, PublishedTrack};
@@ -48,6 +49,7 @@ pub struct Room {
     /// that ever joined.
     been_in: BTreeSet<UserId>,
     chat: ChatLog,
+    polls: Polls,
     out: Outbox,
     /// Set once the meeting is over; later connections are told so and closed.
     ended: Option<LeaveReason>,
@@ -70,6 +72,7 @@ impl Room {
             locked: false,
             been_in: BTreeSet::new(),
             chat: ChatLog::default(),
+            polls: Polls::default(),
             out: Outbox::default(),
             ended: None,
         }
@@ -216,6 +219,18 @@ impl Room {
         self.conns.is_empty()
     }
 
+    /// When [`Room::handle_timeout`] is due next (a poll closing by itself), if ever.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.polls.deadline().filter(|_| self.ended.is_none())
+    }
+
+    /// Time has passed: closes what is due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.ended.is_none() && self.polls.expire(now) {
+            self.broadcast_poll();
+        }
+    }
+
     /// The participant id of a live connection (waiting or joined or not yet joined).
     pub fn participant_id(&self, conn: ConnectionId) -> Option<ParticipantId> {
         self.conns.get(&conn).map(|c| c.id)
@@ -241,6 +256,19 @@ impl Room {
             }
             M::ChatSend { text, to } => self.chat(conn, &text, to, now),
             M::SendReaction { emoji } => self.react(conn, emoji, now),
+            M::CreatePoll(request) => {
+                let clock = self.clock;
+                self.poll_request(conn, |polls, by| polls.create(by, request, now, &clock));
+            }
+            M::AnswerPoll { poll_id, choices } => {
+                self.poll_request(conn, |polls, by| polls.answer(by, poll_id, &choices, now));
+            }
+            M::ClosePoll { poll_id } => {
+                self.poll_request(conn, |polls, by| polls.close(by, poll_id))
+            }
+            M::SharePoll { poll_id } => {
+                self.poll_request(conn, |polls, by| polls.share(by, poll_id))
+            }
             M::RaiseHand {} => self.raise_hand(conn),
             M::LowerHand {} => self.lower_hand(conn, conn),
             M::MediaState(state) => self.media_state(conn, state),
@@ -466,6 +494,7 @@ impl Room {
             ice_lite: true,
         };
         self.out.send(conn, joined);
+        self.send_poll(conn);
         let id = me.id;
         self.broadcast(&ServerMessage::ParticipantJoined(me), Some(conn));
         self.out.bridge(BridgeCommand::AddParticipant {
@@ -636,6 +665,49 @@ impl Room {
         );
     }
 
+    /// A poll request of `conn`: a change reaches everyone joined as `poll.state` (each
+    /// their own view, the sender's copy is the answer); a refusal is an `error` to `conn`.
+    fn poll_request(
+        &mut self,
+        conn: ConnectionId,
+        request: impl FnOnce(&mut Polls, &Asker) -> Result<(), PollError>,
+    ) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        let Phase::Joined(member) = &c.phase else {
+            return;
+        };
+        let by = Asker {
+            subject: c.identity.subject,
+            display_name: &member.participant.display_name,
+            moderator: member.participant.role.is_moderator(),
+        };
+        match request(&mut self.polls, &by) {
+            Ok(()) => self.broadcast_poll(),
+            Err(error) => self.out.error(conn, error.code, &error.message),
+        }
+    }
+
+    /// The current poll as `conn` may see it, if there is one.
+    fn send_poll(&mut self, conn: ConnectionId) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        let moderator = c.role().is_some_and(Role::is_moderator);
+        if let Some(poll) = self.polls.view(c.identity.subject, moderator) {
+            self.out.send(conn, ServerMessage::PollState(poll));
+        }
+    }
+
+    /// `poll.state` to everyone joined, in join order.
+    fn broadcast_poll(&mut self) {
+        let roster: Vec<ConnectionId> = self.roster.values().copied().collect();
+        for conn in roster {
+            self.send_poll(conn);
+        }
+    }
+
     /// `mic: true` while muted by a moderator is the participant unmuting itself: moderators
     /// may mute anyone, not keep them muted, so the flag clears and audio flows again.
     fn media_state(&mut self, conn: ConnectionId, state: MediaState) {
@@ -756,6 +828,8 @@ impl Room {
             // Their view of the room now includes the waiting list.
             let state = self.room_state(true);
             self.out.send(target, ServerMessage::RoomState(state));
+            // Moderators see hidden poll results.
+            self.send_poll(target);
         }
     }
 
@@ -783,6 +857,7 @@ impl Room {
         if demoted {
             let state = self.room_state(false);
             self.out.send(target, ServerMessage::RoomState(state));
+            self.send_poll(target);
         }
     }
 
@@ -1109,11 +1184,7 @@ impl Outbox {
 
 /// A display name as shown: trimmed, 1 to 64 characters, no control characters.
 fn display_name(raw: &str) -> Option<String> {
-    let name = raw.trim();
-    let chars = name.chars().count();
-    let valid =
-        (1..=MAX_DISPLAY_NAME_CHARS).contains(&chars) && !name.chars().any(char::is_control);
-    valid.then(|| name.to_owned())
+    polls::clean_text(raw, MAX_DISPLAY_NAME_CHARS)
 }
 
 /// What a ban of this identity covers: the subject, and for a guest the invite code it came

@@ -1,8 +1,9 @@
 //! Meeting actors: one tokio task per live meeting, owning its [`Room`].
 //!
 //! Everything about a live meeting passes through its actor, in order: socket messages,
-//! bridge events and REST changes. The actor feeds them to the sans-IO room and carries out
-//! the room's outputs (frames to sockets, closes, bridge commands, persisted bans).
+//! bridge events, REST changes and the room's timeouts (`Room::poll_timeout`). The actor
+//! feeds them to the sans-IO room and carries out the room's outputs (frames to sockets,
+//! closes, bridge commands, persisted bans).
 //!
 //! A panic inside the room is caught where the room is called, so it ends only that meeting:
 //! its participants get `room.ended {internal_error}` and close code 4500; other meetings and
@@ -208,6 +209,14 @@ pub async fn follow_rest_changes(state: AppState) {
     }
 }
 
+/// Sleeps until the room's next timeout; forever when it has none.
+async fn sleep_until(timeout: Option<std::time::Instant>) {
+    match timeout {
+        Some(at) => tokio::time::sleep_until(Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The room settings of a stored meeting.
 pub async fn load_settings(
     state: &AppState,
@@ -252,6 +261,7 @@ impl Actor {
         let _entered = span.enter();
         tracing::debug!("meeting actor started");
         loop {
+            let timeout = self.room.poll_timeout();
             let ended = tokio::select! {
                 input = inputs.recv() => match input {
                     Some(input) => self.handle_input(input),
@@ -260,6 +270,10 @@ impl Actor {
                 Some(event) = events.recv() => {
                     let now = Instant::now().into_std();
                     self.guarded(|room| room.handle_bridge_event(event, now))
+                }
+                () = sleep_until(timeout) => {
+                    let now = Instant::now().into_std();
+                    self.guarded(|room| room.handle_timeout(now))
                 }
             };
             if ended {

@@ -9,6 +9,7 @@ mod lifecycle;
 mod lock;
 mod media;
 mod moderation;
+mod polls;
 mod random;
 mod reactions;
 mod resume;
