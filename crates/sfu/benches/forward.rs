@@ -1,14 +1,17 @@
 //! Forwarding cost of the SFU, in process on a simulated clock.
 //!
-//! N participants per conference all publish audio (50 frames/s) and a VP8 camera
-//! (25 frames/s, 2 packets per frame) and view each other; str0m client `Rtc`s play the
-//! browsers. Only the time spent inside the `Sfu` (its `handle_*` calls, which include
-//! polling) is measured, with `std::time::Instant` around each call; the figure printed is
-//! that time divided by the packets the SFU sent to subscribers. The clients' own work
-//! (encrypting what they send, decrypting what they receive) is excluded, as a browser
-//! would do it.
+//! Publishers send audio (50 frames/s) and a VP8 camera (25 frames/s, 2 packets per frame);
+//! every participant views every camera of its conference; str0m client `Rtc`s play the
+//! browsers. Shapes: `1to50` (one publisher, 50 viewers), `10x10` (one conference of ten,
+//! all publishing), `4x4` (four conferences of four). Only the time spent inside the `Sfu`
+//! (its `handle_*` and `poll_*` calls) is measured, with `std::time::Instant` around each
+//! call, and so are the heap allocations made meanwhile (`allocation_counter`). Both
+//! are divided by the RTP packets the SFU sent (forwarded media; its RTCP, STUN and DTLS
+//! count as overhead of those). The clients' own work (encrypting what they send,
+//! decrypting what they receive) is excluded, as a browser would do it.
 //!
-//! Run: `cargo bench -p plenum-sfu --bench forward` (add `-- quick` for a short run).
+//! Run: `cargo bench -p plenum-sfu --bench forward` (add `-- quick` for a short run, and
+//! shape names to run only those, e.g. `-- quick 10x10`).
 
 use plenum_protocol::bridge::{
     BridgeCommand, BridgeEvent, PublishedTrack, TrackSource, ViewedTile,
@@ -24,6 +27,12 @@ use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 
+/// Whether a datagram is RTP (RFC 7983 first byte 128..=191, RFC 5761 payload type outside
+/// the RTCP range 192..=223).
+fn is_rtp(data: &[u8]) -> bool {
+    matches!(data, [128..=191, pt, ..] if !(192..=223).contains(pt))
+}
+
 struct Client {
     rtc: Rtc,
     addr: SocketAddr,
@@ -37,6 +46,7 @@ struct Peer {
     subscribe: Client,
     audio: Mid,
     video: Mid,
+    publishes: bool,
     pending: Option<SdpPendingOffer>,
 }
 
@@ -48,7 +58,8 @@ struct Bench {
     by_addr: HashMap<SocketAddr, (usize, bool)>,
     net: VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>,
     sfu_time: Duration,
-    sent_packets: u64,
+    sfu_allocations: u64,
+    sent_rtp: u64,
     received_frames: u64,
 }
 
@@ -68,16 +79,19 @@ impl Bench {
             by_addr: HashMap::new(),
             net: VecDeque::new(),
             sfu_time: Duration::ZERO,
-            sent_packets: 0,
+            sfu_allocations: 0,
+            sent_rtp: 0,
             received_frames: 0,
         }
     }
 
     fn timed<R>(&mut self, f: impl FnOnce(&mut Sfu, Instant) -> R) -> R {
+        let mut result = None;
         let t = Instant::now();
-        let r = f(&mut self.sfu, self.now);
+        let allocations = allocation_counter::measure(|| result = Some(f(&mut self.sfu, self.now)));
         self.sfu_time += t.elapsed();
-        r
+        self.sfu_allocations += allocations.count_total;
+        result.expect("measured closure ran")
     }
 
     fn client(&mut self, idx: usize, publish: bool) -> Client {
@@ -93,7 +107,9 @@ impl Bench {
         }
     }
 
-    fn join(&mut self, conference: MeetingId) {
+    /// A participant joins; only a publisher sends an offer (a pure viewer's publish
+    /// connection stays unused, as in a browser without camera and microphone).
+    fn join(&mut self, conference: MeetingId, publishes: bool) {
         let idx = self.peers.len();
         let id = ParticipantId::random();
         let mut publish = self.client(idx, true);
@@ -109,6 +125,7 @@ impl Bench {
             subscribe,
             audio,
             video,
+            publishes,
             pending: Some(pending),
         });
         self.timed(|s, now| {
@@ -119,6 +136,9 @@ impl Bench {
                 },
                 now,
             );
+            if !publishes {
+                return;
+            }
             s.handle_command(
                 BridgeCommand::PublishOffer {
                     conference,
@@ -147,7 +167,7 @@ impl Bench {
             let tiles = self
                 .peers
                 .iter()
-                .filter(|p| p.conference == me.conference && p.id != me.id)
+                .filter(|p| p.conference == me.conference && p.id != me.id && p.publishes)
                 .map(|p| ViewedTile {
                     participant_id: p.id,
                     source: TrackSource::Camera,
@@ -171,7 +191,7 @@ impl Bench {
             loop {
                 let t = self.timed(|s, _| s.poll_transmit());
                 let Some(t) = t else { break };
-                self.sent_packets += 1;
+                self.sent_rtp += u64::from(is_rtp(&t.contents));
                 self.net
                     .push_back((self.sfu_addr, t.destination, t.contents));
                 busy = true;
@@ -345,21 +365,60 @@ impl Bench {
     }
 }
 
+/// A benchmark case: conferences of the same shape.
+struct Shape {
+    name: &'static str,
+    conferences: usize,
+    publishers: usize,
+    viewers: usize,
+}
+
+const SHAPES: [Shape; 3] = [
+    Shape {
+        name: "1to50",
+        conferences: 1,
+        publishers: 1,
+        viewers: 50,
+    },
+    Shape {
+        name: "10x10",
+        conferences: 1,
+        publishers: 10,
+        viewers: 0,
+    },
+    Shape {
+        name: "4x4",
+        conferences: 4,
+        publishers: 4,
+        viewers: 0,
+    },
+];
+
 fn main() {
-    let quick = std::env::args().any(|a| a == "quick");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "quick");
+    let chosen: Vec<&String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-') && *a != "quick")
+        .collect();
     let media_secs = if quick { 2 } else { 10 };
     println!("plenum-sfu forward benchmark ({media_secs} s of simulated media per case)");
     println!(
-        "{:>12} {:>12} {:>14} {:>12} {:>16}",
-        "conferences", "per conf", "pkts out", "frames rx", "µs CPU / pkt"
+        "{:>8} {:>12} {:>12} {:>12} {:>14} {:>14}",
+        "shape", "rtp out", "frames rx", "µs CPU/pkt", "allocs/pkt", "allocs total"
     );
-    for (conferences, per_conference) in [(1usize, 2usize), (1, 5), (4, 4)] {
+    for shape in SHAPES
+        .iter()
+        .filter(|s| chosen.is_empty() || chosen.iter().any(|c| *c == s.name))
+    {
         let mut b = Bench::new();
-        for c in 0..conferences {
+        for _ in 0..shape.conferences {
             let m = MeetingId::random();
-            let _ = c;
-            for _ in 0..per_conference {
-                b.join(m);
+            for _ in 0..shape.publishers {
+                b.join(m, true);
+            }
+            for _ in 0..shape.viewers {
+                b.join(m, false);
             }
         }
         b.view_all();
@@ -367,13 +426,19 @@ fn main() {
         // Connection setup (ICE, DTLS) is not forwarding: warm up, then measure.
         b.run(Duration::from_secs(2), &mut frame_no);
         b.sfu_time = Duration::ZERO;
-        b.sent_packets = 0;
+        b.sfu_allocations = 0;
+        b.sent_rtp = 0;
         b.received_frames = 0;
         b.run(Duration::from_secs(media_secs), &mut frame_no);
-        let per_packet = b.sfu_time.as_secs_f64() * 1e6 / (b.sent_packets.max(1) as f64);
+        let packets = b.sent_rtp.max(1) as f64;
         println!(
-            "{:>12} {:>12} {:>14} {:>12} {:>16.2}",
-            conferences, per_conference, b.sent_packets, b.received_frames, per_packet
+            "{:>8} {:>12} {:>12} {:>12.2} {:>14.2} {:>14}",
+            shape.name,
+            b.sent_rtp,
+            b.received_frames,
+            b.sfu_time.as_secs_f64() * 1e6 / packets,
+            b.sfu_allocations as f64 / packets,
+            b.sfu_allocations,
         );
         assert!(b.received_frames > 0, "nothing was forwarded");
     }

@@ -29,8 +29,10 @@
 //!   never-removed anchor would keep BUNDLE alive too, but adds an SCTP association per
 //!   subscriber, and str0m's own offers never recycle stopped m-lines, so they would pile
 //!   up.)
-//! - Datagrams are routed by source address once an `Rtc` has claimed that address through
-//!   `Rtc::accepts` (STUN credentials); later datagrams cost one hash lookup.
+//! - Datagrams are routed in O(1): by source address once an `Rtc` has claimed that address
+//!   through `Rtc::accepts` (STUN credentials), and the first STUN request from a new
+//!   address by the local ICE ufrag in its USERNAME (every `Rtc` has its own), checked by
+//!   that one `Rtc` only — never by asking every `Rtc` in turn.
 //! - Simulcast: per subscriber and camera, the layer follows the tile size in the latest
 //!   View, capped by the subscriber's egress bandwidth estimate (str0m's TWCC BWE). A switch
 //!   asks the publisher for a keyframe of the new layer and keeps forwarding the old one
@@ -72,6 +74,7 @@ use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
+use str0m::ice::StunMessage;
 use str0m::net::{DatagramRecv, Protocol, Receive};
 use str0m::{Candidate, Input};
 use tracing::{debug, error, trace};
@@ -133,7 +136,13 @@ pub struct Sfu {
     config: SfuConfig,
     factory: Arc<RtcFactory>,
     conferences: BTreeMap<MeetingId, Conference>,
+    /// Where datagrams from a known remote address go.
     routes: HashMap<SocketAddr, Route>,
+    /// Every live `Rtc` by its local ICE ufrag: where a STUN request from a new address
+    /// goes (its USERNAME is `local-ufrag:remote-ufrag`).
+    ufrags: HashMap<String, Route>,
+    /// Scratch list of conferences due in `handle_timeout`, kept to reuse its allocation.
+    due: Vec<MeetingId>,
     out: Outputs,
 }
 
@@ -161,6 +170,8 @@ impl Sfu {
             }),
             conferences: BTreeMap::new(),
             routes: HashMap::new(),
+            ufrags: HashMap::new(),
+            due: Vec::new(),
             out: Outputs::default(),
         })
     }
@@ -182,6 +193,16 @@ impl Sfu {
                 self.with_participant(conference, participant, |c, out| {
                     c.add_participant(participant, &factory, now, out)
                 });
+                if let Some(c) = self.conferences.get(&conference) {
+                    for (side, ufrag) in c.ice_ufrags(participant) {
+                        let route = Route {
+                            conference,
+                            participant,
+                            side,
+                        };
+                        self.ufrags.insert(ufrag.to_owned(), route);
+                    }
+                }
             }
             BridgeCommand::PublishOffer {
                 participant,
@@ -221,8 +242,7 @@ impl Sfu {
                     debug!(%conference, "remove in unknown conference ignored");
                     return;
                 }
-                self.routes
-                    .retain(|_, r| !(r.conference == conference && r.participant == participant));
+                self.forget_routes(|r| r.conference == conference && r.participant == participant);
                 self.with_conference(conference, |c, out| {
                     c.remove_participant(participant, now, out)
                 });
@@ -236,7 +256,7 @@ impl Sfu {
             }
             BridgeCommand::CloseConference { .. } => match self.conferences.remove(&conference) {
                 Some(mut c) => {
-                    self.routes.retain(|_, r| r.conference != conference);
+                    self.forget_routes(|r| r.conference == conference);
                     // Dropping would do; disconnecting first keeps str0m from logging
                     // about live sessions going away.
                     if catch_unwind(AssertUnwindSafe(|| c.close())).is_err() {
@@ -281,7 +301,7 @@ impl Sfu {
                     .is_some_and(|c| c.accepts(r.participant, r.side, &input))
             });
             if !still_ok {
-                route = self.find_acceptor(&input);
+                route = self.find_acceptor(data, &input);
                 match route {
                     Some(r) => {
                         self.routes.insert(source, r);
@@ -303,15 +323,18 @@ impl Sfu {
 
     /// Time has passed; call at the latest at [`Sfu::poll_timeout`].
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<MeetingId> = self
-            .conferences
-            .iter()
-            .filter(|(_, c)| c.timeout().is_none_or(|t| t <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            self.with_conference(id, |c, out| c.handle_timeout(now, out));
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        due.extend(
+            self.conferences
+                .iter()
+                .filter(|(_, c)| c.timeout().is_none_or(|t| t <= now))
+                .map(|(id, _)| *id),
+        );
+        for id in &due {
+            self.with_conference(*id, |c, out| c.handle_timeout(now, out));
         }
+        self.due = due;
     }
 
     /// Next datagram to send.
@@ -353,14 +376,22 @@ impl Sfu {
             .unwrap_or(destination)
     }
 
-    fn find_acceptor(&self, input: &Input) -> Option<Route> {
-        self.conferences.iter().find_map(|(id, c)| {
-            c.acceptor(input).map(|(participant, side)| Route {
-                conference: *id,
-                participant,
-                side,
-            })
-        })
+    /// The `Rtc` a STUN request from a new address is for: the one whose local ufrag
+    /// leads its USERNAME, if that `Rtc` accepts it (message integrity with its password).
+    fn find_acceptor(&self, data: &[u8], input: &Input) -> Option<Route> {
+        let message = StunMessage::parse(data).ok()?;
+        let (local_ufrag, _) = message.split_username()?;
+        let route = *self.ufrags.get(local_ufrag)?;
+        self.conferences
+            .get(&route.conference)?
+            .accepts(route.participant, route.side, input)
+            .then_some(route)
+    }
+
+    /// Forgets the datagram routes (by address and by ufrag) that match `gone`.
+    fn forget_routes(&mut self, gone: impl Fn(&Route) -> bool) {
+        self.routes.retain(|_, r| !gone(r));
+        self.ufrags.retain(|_, r| !gone(r));
     }
 
     /// Runs a command on a participant; failures become `BridgeEvent::Error` for it.
@@ -406,7 +437,7 @@ impl Sfu {
                     .unwrap_or_else(|| "panic".to_owned());
                 error!(conference = %id, "conference failed: {message}");
                 self.conferences.remove(&id);
-                self.routes.retain(|_, r| r.conference != id);
+                self.forget_routes(|r| r.conference == id);
                 self.out
                     .event(id, BridgeEvent::ConferenceFailed { message });
                 None

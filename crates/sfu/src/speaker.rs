@@ -74,6 +74,12 @@ impl SpeakerDetector {
         }
     }
 
+    /// Whether anybody's levels are being followed, so that [`SpeakerDetector::poll`] has
+    /// something to re-evaluate.
+    pub(crate) fn is_following(&self) -> bool {
+        !self.loudness.is_empty()
+    }
+
     /// Re-evaluates at `now`; returns the new active speaker when it changed.
     pub(crate) fn poll(&mut self, now: Instant) -> Option<ParticipantId> {
         for l in self.loudness.values_mut() {
