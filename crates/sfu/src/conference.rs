@@ -80,7 +80,7 @@ impl RtcFactory {
         let mut config = Rtc::builder()
             .set_ice_lite(true)
             .set_crypto_provider(self.crypto.clone());
-        if side == Side::Subscribe && std::env::var_os("EXPERIMENT_NO_BWE").is_none() {
+        if side == Side::Subscribe {
             config = config.enable_bwe(Some(INITIAL_ESTIMATE));
         }
         let mut rtc = config.build(now);
