@@ -15,6 +15,13 @@ export function formatDateTime(iso: string, lang: Lang, timeZone?: string): stri
   }).format(date);
 }
 
+/** A time of day, e.g. "07:12"; '' if invalid. */
+export function formatTime(iso: string, lang: Lang): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  return date.toLocaleTimeString(LOCALES[lang], { hour: '2-digit', minute: '2-digit' });
+}
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** An RFC 3339 time as a `datetime-local` input holds it, in local time ('' if absent or invalid). */

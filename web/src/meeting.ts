@@ -32,6 +32,16 @@ import {
   shouldReconnect,
 } from './reconnect';
 
+export type PollRequestType = 'poll.create' | 'poll.answer' | 'poll.close' | 'poll.share';
+
+/** The notice for each poll refusal the user can run into. */
+const POLL_ERRORS = {
+  poll_unknown: 'poll.error.unknown',
+  poll_unknown_option: 'poll.error.unknownOption',
+  poll_closed: 'poll.error.closed',
+  poll_already_open: 'poll.error.alreadyOpen',
+} as const satisfies Record<string, MessageKey>;
+
 /** Where meeting tokens come from: `join-token` for users, `guest-token` for guests. */
 export interface MeetingTokenSource {
   initial(): Promise<MeetingTokenResponse>;
@@ -254,6 +264,21 @@ export class MeetingController {
       return true;
     } catch (e) {
       this.reportError(e);
+      return false;
+    }
+  }
+
+  /**
+   * A poll request (`poll.create`, `poll.answer`, `poll.close`, `poll.share`); true once the
+   * server accepted it (its answer is the new `poll.state`). A refusal becomes a notice.
+   */
+  async pollRequest<K extends PollRequestType>(type: K, payload: ClientMessages[K]): Promise<boolean> {
+    try {
+      await this.requireSignaling().request(type, payload);
+      return true;
+    } catch (e) {
+      if (e instanceof SignalingError && e.code === 'rate_limited') this.notice('poll.error.rateLimited');
+      else this.reportError(e);
       return false;
     }
   }
@@ -635,6 +660,7 @@ export class MeetingController {
     if (e.code === 'forbidden') this.notice('error.forbidden');
     else if (e.code === 'rate_limited') this.notice('chat.rateLimited');
     else if (e.code === 'muted_by_moderator') this.notice('meeting.mutedByModerator');
+    else if (e.code in POLL_ERRORS) this.notice(POLL_ERRORS[e.code as keyof typeof POLL_ERRORS]);
     else this.notice('error.generic', { code: e.code });
   }
 

@@ -332,6 +332,53 @@ export function isReaction(value: unknown): value is Reaction {
   return typeof value === 'string' && (REACTIONS as readonly string[]).includes(value);
 }
 
+/** Poll limits (crates/protocol/src/signaling.rs). */
+export const MAX_POLL_QUESTION_CHARS = 300;
+export const MAX_POLL_OPTION_CHARS = 100;
+export const MIN_POLL_OPTIONS = 2;
+export const MAX_POLL_OPTIONS = 10;
+export const MIN_POLL_DURATION_SECS = 10;
+export const MAX_POLL_DURATION_SECS = 24 * 60 * 60;
+
+/** When participants who are not moderators see a poll's counts. */
+export type PollResults = 'live' | 'at_close';
+
+/** `poll.create`. */
+export interface NewPoll {
+  question: string;
+  options: string[];
+  multiple?: boolean;
+  anonymous?: boolean;
+  results?: PollResults;
+  duration_secs?: number;
+}
+
+export interface PollAnswer {
+  display_name: string;
+  choices: number[];
+}
+
+/** `poll.state`: the current poll as this participant may see it. */
+export interface Poll {
+  id: number;
+  question: string;
+  options: string[];
+  multiple: boolean;
+  anonymous: boolean;
+  results: PollResults;
+  open: boolean;
+  shared: boolean;
+  /** RFC 3339 UTC, when it closes by itself. */
+  closes_at: string | null;
+  answer_count: number;
+  /** `null` while hidden from this participant. */
+  counts: number[] | null;
+  /** Who chose what (named polls, moderators or once shared); else `null`. */
+  answers: PollAnswer[] | null;
+  /** Own choices; `null` once an anonymous poll is closed (the server forgot them). */
+  my_choices: number[] | null;
+}
+
 export type LeaveReason = 'removed' | 'banned' | 'ended_by_moderator' | 'deleted' | 'internal_error';
 
 export type ErrorCode =
@@ -346,7 +393,11 @@ export type ErrorCode =
   | 'not_joined'
   | 'invalid_state'
   | 'invalid_token'
-  | 'meeting_locked';
+  | 'meeting_locked'
+  | 'poll_unknown'
+  | 'poll_unknown_option'
+  | 'poll_closed'
+  | 'poll_already_open';
 
 /** Client → server messages: `type` → payload. */
 export interface ClientMessages {
@@ -356,6 +407,10 @@ export interface ClientMessages {
   'room.leave': Record<string, never>;
   'chat.send': { text: string; to?: ParticipantId };
   'reaction.send': { emoji: Reaction };
+  'poll.create': NewPoll;
+  'poll.answer': { poll_id: number; choices: number[] };
+  'poll.close': { poll_id: number };
+  'poll.share': { poll_id: number };
   'hand.raise': Record<string, never>;
   'hand.lower': Record<string, never>;
   'media.state': MediaState;
@@ -402,6 +457,7 @@ export interface ServerMessages {
   'chat.message': ChatMessage;
   'chat.sent': { id: number };
   reaction: { participant_id: ParticipantId; emoji: Reaction };
+  'poll.state': Poll;
   'media.publish_answer': { sdp: string };
   'media.subscribe_offer': { sdp: string; tracks: SubscribedTrack[] };
   'media.active_speaker': { participant_id: ParticipantId };
@@ -431,6 +487,7 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'chat.message',
   'chat.sent',
   'reaction',
+  'poll.state',
   'media.publish_answer',
   'media.subscribe_offer',
   'media.active_speaker',

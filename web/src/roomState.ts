@@ -11,10 +11,12 @@ import {
   type LeaveReason,
   type Participant,
   type ParticipantId,
+  type Poll,
   type Reaction,
   type RoomState,
   type ServerMessage,
 } from './protocol';
+import { mergePoll } from './polls';
 
 export type Phase = 'connecting' | 'waiting' | 'joined' | 'closed';
 
@@ -45,6 +47,8 @@ export interface RoomView {
   activeSpeaker: ParticipantId | null;
   /** The latest reactions, oldest first; `seq` only grows, so the UI animates each once. */
   reactions: ShownReaction[];
+  /** The meeting's current (open or last) poll. */
+  poll: Poll | null;
 }
 
 export interface ShownReaction {
@@ -75,6 +79,7 @@ export const initialRoom: RoomView = {
   chat: [],
   activeSpeaker: null,
   reactions: [],
+  poll: null,
 };
 
 function leaveReason(reason: LeaveReason): ClosedReason {
@@ -175,6 +180,8 @@ export function reduceRoom(state: RoomView, event: RoomEvent): RoomView {
       if (!isReaction(emoji)) return state;
       return { ...state, reactions: [...state.reactions, { seq, participantId, emoji }].slice(-MAX_REACTIONS) };
     }
+    case 'poll.state':
+      return { ...state, poll: mergePoll(state.poll, event.payload) };
     case 'media.active_speaker':
       return { ...state, activeSpeaker: event.payload.participant_id };
     case 'local.locked_out':

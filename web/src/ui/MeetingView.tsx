@@ -26,6 +26,8 @@ import type { Quality } from '../quality';
 import { LockControl } from './Lock';
 import { HandQueuePanel, OwnHandPosition } from './HandQueue';
 import { ReactionAnnouncer, ReactionPicker, TileReactions } from './Reactions';
+import { PollPanel } from './Polls';
+import { formatTime } from '../dates';
 import { getLang, type Lang } from '../i18n';
 import {
   CamIcon,
@@ -38,6 +40,7 @@ import {
   MoreIcon,
   PeopleIcon,
   PinIcon,
+  PollIcon,
   ScreenIcon,
 } from './icons';
 
@@ -65,6 +68,12 @@ export function MeetingView({ controller, snapshot }: Props) {
   }, [controller, showChat, lastChatId]);
   const unread = showChat ? 0 : unreadCount(room.chat, room.selfId, seenChatId);
   const [showPeople, setShowPeople] = useState(wide);
+  const [showPolls, setShowPolls] = useState(false);
+  // A newly opened poll opens the panel, as in Teams and Zoom: people should see it.
+  const openPollId = room.poll?.open ? room.poll.id : null;
+  useEffect(() => {
+    if (openPollId !== null) setShowPolls(true);
+  }, [openPollId]);
   const [, setLangVersion] = useState<Lang>(getLang());
   const rootRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
@@ -189,7 +198,7 @@ export function MeetingView({ controller, snapshot }: Props) {
       )}
       <OwnHandPosition room={room} />
 
-      <div class={`meeting-body ${showChat || showPeople ? 'with-panel' : ''}`}>
+      <div class={`meeting-body ${showChat || showPeople || showPolls ? 'with-panel' : ''}`}>
         <section class={`stage-area ${strip.length > 0 ? 'has-strip' : ''} ${arrangement.pageCount > 1 ? 'paged' : ''}`}>
           <div
             class={`stage ${strip.length > 0 ? 'stage-focus' : ''}`}
@@ -206,7 +215,7 @@ export function MeetingView({ controller, snapshot }: Props) {
           <Pagination page={arrangement.page} pageCount={arrangement.pageCount} onPage={setPage} />
         </section>
 
-        {(showChat || showPeople) && (
+        {(showChat || showPeople || showPolls) && (
           <aside class="side-panel">
             {moderator && <HandQueuePanel room={room} controller={controller} />}
             {showPeople && (
@@ -215,6 +224,7 @@ export function MeetingView({ controller, snapshot }: Props) {
             {moderator && room.room && room.room.waiting_room !== undefined && (
               <WaitingRoom controller={controller} snapshot={snapshot} />
             )}
+            {showPolls && <PollPanel controller={controller} room={room} moderator={moderator} />}
             {showChat && <Chat controller={controller} snapshot={snapshot} nameOf={nameOf} />}
           </aside>
         )}
@@ -282,6 +292,16 @@ export function MeetingView({ controller, snapshot }: Props) {
           onClick={() => setShowPeople(!showPeople)}
         >
           <PeopleIcon />
+        </button>
+        <button
+          type="button"
+          class={`ctl ${showPolls ? 'ctl-active' : ''}`}
+          aria-label={t('controls.polls')}
+          title={t('controls.polls')}
+          aria-pressed={showPolls}
+          onClick={() => setShowPolls(!showPolls)}
+        >
+          <PollIcon />
         </button>
         <button
           type="button"
@@ -733,7 +753,7 @@ function Chat({
                       {mine && m.to ? ` · ${t('chat.privateTo', { name: nameOf(m.to) })}` : ''}
                     </span>
                   )}
-                  <time dateTime={m.sent_at}>{formatTime(m.sent_at)}</time>
+                  <time dateTime={m.sent_at}>{formatTime(m.sent_at, getLang())}</time>
                 </div>
                 <p class="chat-text">
                   <ChatText text={m.text} />
@@ -772,10 +792,4 @@ function Chat({
       </form>
     </section>
   );
-}
-
-function formatTime(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  return date.toLocaleTimeString(getLang() === 'de' ? 'de-DE' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
 }

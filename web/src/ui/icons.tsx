@@ -94,6 +94,12 @@ export const ChatIcon = (p: IconProps) => (
   </Svg>
 );
 
+export const PollIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M5 20V11M12 20V4M19 20v-6" />
+  </Svg>
+);
+
 export const PeopleIcon = (p: IconProps) => (
   <Svg {...p}>
     <circle cx="9" cy="8" r="3.5" />
