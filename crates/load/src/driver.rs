@@ -9,6 +9,11 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::participant::{ParticipantError, ParticipantOutcome, ParticipantSpec, Window};
 
 /// A room prepared by [`Driver::create_room`], in a form that can be handed to another
 /// process (sharded runs join the rooms the coordinator created).
@@ -113,6 +118,20 @@ pub trait Driver: Send + Sync + 'static {
         room: &RoomHandle,
         name: &str,
     ) -> impl Future<Output = Result<Self::Session, DriverError>> + Send;
+
+    /// Runs one participant of a run: the WebRTC participant engine signalling through
+    /// this driver. The floor (`crate::floor`) runs its raw-SRTP participants instead.
+    fn run_participant(
+        self: Arc<Self>,
+        spec: ParticipantSpec,
+        joined: mpsc::Sender<()>,
+        window: watch::Receiver<Option<Window>>,
+    ) -> impl Future<Output = Result<ParticipantOutcome, ParticipantError>> + Send
+    where
+        Self: Sized,
+    {
+        crate::participant::run(self, spec, joined, window)
+    }
 }
 
 /// One participant's signaling with the server.

@@ -7,6 +7,8 @@
 
 pub mod clock;
 pub mod driver;
+pub mod floor;
+pub mod janus;
 pub mod media;
 pub mod participant;
 pub mod plenum;

@@ -3,10 +3,12 @@
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use plenum_load::driver::{Driver, Layer};
+use plenum_load::floor::participant::FloorNetwork;
+use plenum_load::janus::JanusDriver;
 use plenum_load::plenum::PlenumDriver;
 use plenum_load::run::{self, RunConfig, Shard};
 use plenum_load::scenario::Scenario;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,6 +63,11 @@ struct Cli {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ServerKind {
     Plenum,
+    /// Janus's VideoRoom plugin; `--url` is its WebSocket API (e.g. ws://127.0.0.1:8188).
+    Janus,
+    /// The floor forwarder (`plenum-floor`) with raw-SRTP participants; `--url` is
+    /// `floor://MEDIA_ADDR/CONTROL_ADDR` (e.g. floor://127.0.0.2:7000/127.0.0.1:7001).
+    Floor,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -120,7 +127,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("logging in to {} as {}", cli.url, cli.user))?;
             run_repeats(Arc::new(driver), &cli, &config, "plenum").await
         }
+        ServerKind::Janus => {
+            let driver = JanusDriver::new(cli.url.as_str());
+            run_repeats(Arc::new(driver), &cli, &config, "janus").await
+        }
+        ServerKind::Floor => {
+            let (media, control) = floor_addresses(&cli.url)?;
+            let network = FloorNetwork::connect(media, control)
+                .await
+                .with_context(|| format!("connecting to the floor forwarder at {control}"))?;
+            run_repeats(Arc::new(network), &cli, &config, "floor").await
+        }
     }
+}
+
+/// The media and control addresses of `floor://MEDIA/CONTROL`.
+fn floor_addresses(url: &str) -> anyhow::Result<(SocketAddr, SocketAddr)> {
+    let addresses = url.strip_prefix("floor://").and_then(|rest| rest.split_once('/'));
+    let (media, control) = addresses
+        .with_context(|| format!("--url {url:?}: expected floor://MEDIA_ADDR/CONTROL_ADDR"))?;
+    let parse = |text: &str| {
+        text.parse::<SocketAddr>()
+            .with_context(|| format!("--url {url:?}: {text:?} is not an address:port"))
+    };
+    Ok((parse(media)?, parse(control)?))
 }
 
 /// Runs the scenario `--repeat` times against one server and prints the reports.

@@ -2,7 +2,7 @@
 //! window, add up what the participants counted and what `/proc` says about the SFU.
 
 use crate::driver::{Driver, DriverError, Layer, RoomHandle};
-use crate::participant::{self, ParticipantOutcome, ParticipantSpec, Window};
+use crate::participant::{ParticipantOutcome, ParticipantSpec, Window};
 use crate::procfs::Process;
 use crate::report::{Report, SfuUsage};
 use crate::scenario::Scenario;
@@ -105,6 +105,7 @@ impl Totals {
         self.keyframe_requests += stats.keyframe_requests;
         self.send_drops += stats.send_drops;
         for stream in stats.streams.values() {
+            eprintln!("DEBUG {:?} packets {} expected {}", stream.kind, stream.packets, stream.expected());
             self.received_packets += stream.packets;
             self.received_bytes += stream.bytes;
             self.expected_packets += stream.expected();
@@ -201,8 +202,7 @@ pub async fn run_share<D: Driver>(
             layer: config.layer,
             bind_ip: config.bind_ip,
         };
-        tasks.push(tokio::spawn(participant::run(
-            driver.clone(),
+        tasks.push(tokio::spawn(driver.clone().run_participant(
             spec,
             joined_tx.clone(),
             window_rx.clone(),
