@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -82,6 +83,8 @@ pub struct MediaConfig {
     /// Addresses announced to browsers as ICE candidates; never empty after validation
     /// (defaults to the bind IP).
     pub announce: Vec<IpAddr>,
+    /// Media threads, each with its own UDP socket on `bind`'s port + its index.
+    pub threads: NonZeroUsize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,6 +160,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("http.request_timeout", Kind::Duration),
     ("media.bind", Kind::Text),
     ("media.announce", Kind::List),
+    ("media.threads", Kind::Integer),
     ("store.data_dir", Kind::Text),
     ("store.database_url", Kind::Text),
     ("tokens.access_lifetime", Kind::Duration),
@@ -589,6 +593,8 @@ impl Config {
             announce
         };
 
+        let media_threads = media_threads(&v, media_bind)?;
+
         let data_dir = v
             .text("store.data_dir")?
             .map(|(s, o)| non_empty_path(s, o, "store.data_dir"))
@@ -685,6 +691,7 @@ impl Config {
             media: MediaConfig {
                 bind: media_bind,
                 announce,
+                threads: media_threads,
             },
             store: StoreConfig {
                 data_dir,
@@ -843,6 +850,41 @@ fn check_lifetime(value: &(Duration, Origin), key: &str, max: Duration) -> Resul
         ));
     }
     Ok(())
+}
+
+/// Most media threads: far beyond any core count Plenum is sized for, small enough that
+/// a typo cannot open thousands of ports.
+const MAX_MEDIA_THREADS: i64 = 256;
+
+/// `media.threads`: 1..=256, default the number of cores; with a fixed `media.bind` port,
+/// thread `i` binds port + `i`, so the last port must exist.
+fn media_threads(v: &Values, bind: SocketAddr) -> Result<NonZeroUsize, ConfigError> {
+    let Some((n, origin)) = v.integer("media.threads")? else {
+        return Ok(std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN));
+    };
+    let threads = usize::try_from(n)
+        .ok()
+        .and_then(NonZeroUsize::new)
+        .filter(|_| n <= MAX_MEDIA_THREADS)
+        .ok_or_else(|| {
+            err(
+                origin.clone(),
+                "media.threads",
+                format!("{n} is not within 1..={MAX_MEDIA_THREADS}"),
+            )
+        })?;
+    let last_port = i64::from(bind.port()) + n - 1;
+    if bind.port() != 0 && last_port > i64::from(u16::MAX) {
+        return Err(err(
+            origin,
+            "media.threads",
+            format!(
+                "{n} threads need UDP ports {}..={last_port} (media.bind's port + thread), past 65535",
+                bind.port()
+            ),
+        ));
+    }
+    Ok(threads)
 }
 
 fn non_empty_path(s: String, origin: Origin, key: &str) -> Result<PathBuf, ConfigError> {

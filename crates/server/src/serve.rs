@@ -73,12 +73,13 @@ pub async fn build_state(config: Config, store: Store) -> anyhow::Result<AppStat
             )
         })?;
     }
-    let (bridge, _media_thread) = Bridge::start(BridgeConfig {
+    let (bridge, _media_threads) = Bridge::start(BridgeConfig {
         bind: config.media.bind,
         announce: config.media.announce.clone(),
+        threads: config.media.threads,
     })
     .with_context(|| format!("cannot start the media bridge on {}", config.media.bind))?;
-    tracing::info!(media = %bridge.local_addr(), "media bridge listening");
+    tracing::info!(media = ?bridge.local_addrs(), "media bridge listening");
     let meetings = Meetings::new(bridge);
     let dummy = passwords::hash(uuid::Uuid::new_v4().to_string()).await?;
     let state = AppState::new(config, store, tokens, meetings, dummy);

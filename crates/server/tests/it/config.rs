@@ -43,6 +43,11 @@ fn defaults_are_complete_and_local() {
         config.media.announce,
         vec!["127.0.0.1".parse::<IpAddr>().unwrap()]
     );
+    assert_eq!(
+        config.media.threads,
+        std::thread::available_parallelism().unwrap(),
+        "one media thread per core"
+    );
     assert_eq!(config.store.data_dir, PathBuf::from("./data"));
     assert_eq!(config.store.database_url, "sqlite://./data/plenum.db");
     assert_eq!(config.tokens.access_lifetime, Duration::from_secs(900));
@@ -70,6 +75,7 @@ fn layers_override_in_order() {
 bind = "127.0.0.1:9000"
 [media]
 announce = ["192.0.2.10", "2001:db8::1"]
+threads = 3
 [tokens]
 access_lifetime = "10m"
 refresh_lifetime = 7200
@@ -92,6 +98,7 @@ level = "debug"
         "derived from the bind"
     );
     assert_eq!(from_file.media.announce.len(), 2);
+    assert_eq!(from_file.media.threads.get(), 3);
     assert_eq!(from_file.tokens.access_lifetime, Duration::from_secs(600));
     assert_eq!(from_file.tokens.refresh_lifetime, Duration::from_secs(7200));
     assert_eq!(from_file.log.format, LogFormat::Json);
@@ -223,6 +230,18 @@ fn errors_name_the_source_the_key_and_the_reason() {
             "[media]\nannounce = [\"not-an-ip\"]\n",
             vec![],
             vec![path("announce-ip.toml"), "media.announce: \"not-an-ip\" is not an IP address".into()],
+        ),
+        (
+            "threads-zero.toml",
+            "[media]\nthreads = 0\n",
+            vec![],
+            vec![path("threads-zero.toml"), "media.threads: 0 is not within 1..=256".into()],
+        ),
+        (
+            "threads-ports.toml",
+            "[media]\nbind = \"127.0.0.1:65535\"\nthreads = 2\n",
+            vec![],
+            vec![path("threads-ports.toml"), "media.threads: 2 threads need UDP ports 65535..=65536".into()],
         ),
         (
             "cookies.toml",
