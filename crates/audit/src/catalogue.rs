@@ -448,6 +448,19 @@ pub const DETAILS: &[(&str, &str)] = &[
         "`key_name`, `public_key`, `not_before_ms`, `not_after_ms`",
     ),
     ("audit.export", "`first_seq`, `entries`, `via`"),
+    (
+        "vote.open",
+        "`vote_id`, `subject`, `mode`, `option` (one per option), `eligible`, `deadline_ms` (see vote-protocol.md)",
+    ),
+    (
+        "vote.ballot",
+        "`vote_id`; roll-call: `voter`, `name`, `option`; pseudonymous: `token`, `option`, with the system as actor and no source",
+    ),
+    (
+        "vote.close",
+        "`vote_id`, `reason`, `tally` (one per option), `ballots`, `eligible`",
+    ),
+    ("vote.cancel", "`vote_id`, `reason`"),
 ];
 
 /// The catalogue as the Markdown table of `docs/audit-events.md`.

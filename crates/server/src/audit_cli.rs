@@ -57,7 +57,8 @@ pub fn verify(bundle: &Path, witness: Option<&Path>) -> ExitCode {
     }
 }
 
-fn read(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+/// The bytes of `path`, refusing files over `limit`; errors name the file.
+pub(crate) fn read(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();

@@ -1,5 +1,6 @@
 //! The command line: `plenum serve`, `plenum config check FILE`, `plenum migrate`,
-//! `plenum audit verify BUNDLE [--witness CHECKPOINT_FILE]` (see [`crate::audit_cli`]).
+//! `plenum audit verify BUNDLE [--witness CHECKPOINT_FILE]` (see [`crate::audit_cli`]),
+//! `plenum vote verify PROTOCOL [--receipt RECEIPT]...` (see [`crate::vote_cli`]).
 //!
 //! Flags are the last configuration layer (see [`crate::config`]). Exit codes: 0 success,
 //! 1 runtime failure, 2 invalid configuration or usage.
@@ -35,6 +36,11 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditAction,
+    },
+    /// Work with vote protocols.
+    Vote {
+        #[command(subcommand)]
+        action: VoteAction,
     },
     /// Delete data older than its `[retention]` period (what `plenum serve` does daily);
     /// removed audit entries are sealed first and the run is recorded.
@@ -80,6 +86,19 @@ pub enum AuditAction {
         config: Option<PathBuf>,
         /// Where to write the bundle (JSON).
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VoteAction {
+    /// Verify a vote protocol offline (signatures, Merkle proofs, tally, result statement)
+    /// and each voter's receipt against it. Exit code 0 verified, 1 failed, 2 unreadable.
+    Verify {
+        /// The protocol (JSON, see docs/vote-protocol.md).
+        protocol: PathBuf,
+        /// A voter's receipt; checks that the ballot is in the log and counted.
+        #[arg(long = "receipt", value_name = "RECEIPT")]
+        receipts: Vec<PathBuf>,
     },
 }
 
@@ -168,6 +187,9 @@ pub fn main() -> ExitCode {
         Command::Audit {
             action: AuditAction::Verify { bundle, witness },
         } => crate::audit_cli::verify(&bundle, witness.as_deref()),
+        Command::Vote {
+            action: VoteAction::Verify { protocol, receipts },
+        } => crate::vote_cli::verify(&protocol, &receipts),
         Command::Audit {
             action:
                 AuditAction::Export {
