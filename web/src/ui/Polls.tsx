@@ -256,7 +256,7 @@ function CreatePoll({ controller }: { controller: MeetingController }) {
       </div>
       <label class="field">
         <span>{t('poll.minutes')}</span>
-        <input type="number" min="1" max="1440" step="any" value={form.minutes} onInput={(e) => change({ minutes: e.currentTarget.value })} />
+        <input type="number" step="any" value={form.minutes} onInput={(e) => change({ minutes: e.currentTarget.value })} />
       </label>
       {problem && (
         <p class="error" role="alert">

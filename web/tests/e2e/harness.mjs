@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
+import WebSocket from 'ws';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const WEB_DIR = resolve(here, '../..');
@@ -570,6 +571,36 @@ export async function scenario(body, serverOptions = {}) {
   } finally {
     await cleanup(browsers, server);
   }
+}
+
+// ------------------------------------------------------------------ raw signaling
+
+/** A raw signaling socket that records every frame and its close. */
+export async function rawSocket(server) {
+  const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/v1/signaling`, { origin: server.url });
+  const frames = [];
+  const state = { closed: null };
+  ws.on('message', (data) => {
+    try {
+      frames.push(JSON.parse(String(data)));
+    } catch {
+      frames.push({ unparseable: String(data) });
+    }
+  });
+  ws.on('close', (code) => {
+    state.closed = code;
+  });
+  await new Promise((ok, fail) => {
+    ws.once('open', ok);
+    ws.once('error', fail);
+  });
+  const next = (predicate, message) =>
+    waitFor(() => frames.find(predicate) ?? (state.closed !== null ? Promise.reject(new Error(`closed ${state.closed}`)) : null), {
+      timeout: 10_000,
+      interval: 20,
+      message,
+    });
+  return { ws, frames, state, next };
 }
 
 // ------------------------------------------------------------------ chat helpers (Chromium)

@@ -4,36 +4,7 @@
 // media between two browsers in the same meeting keeps flowing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import WebSocket from 'ws';
-import { expectDecodingFrom, joinAsGuest, rest, scenario, selfId, waitFor } from './harness.mjs';
-
-/** A raw signaling socket that records every frame and its close. */
-async function rawSocket(server) {
-  const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/v1/signaling`, { origin: server.url });
-  const frames = [];
-  const state = { closed: null };
-  ws.on('message', (data) => {
-    try {
-      frames.push(JSON.parse(String(data)));
-    } catch {
-      frames.push({ unparseable: String(data) });
-    }
-  });
-  ws.on('close', (code) => {
-    state.closed = code;
-  });
-  await new Promise((ok, fail) => {
-    ws.once('open', ok);
-    ws.once('error', fail);
-  });
-  const next = (predicate, message) =>
-    waitFor(() => frames.find(predicate) ?? (state.closed !== null ? Promise.reject(new Error(`closed ${state.closed}`)) : null), {
-      timeout: 10_000,
-      interval: 20,
-      message,
-    });
-  return { ws, frames, state, next };
-}
+import { expectDecodingFrom, joinAsGuest, rawSocket, rest, scenario, selfId, waitFor } from './harness.mjs';
 
 test('bad signaling input is answered per contract and media keeps flowing', { timeout: 180_000 }, () =>
   scenario(async ({ server, chromium }) => {
