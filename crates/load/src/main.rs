@@ -92,7 +92,9 @@ impl From<LayerArg> for Layer {
 
 /// Seconds between 0 and one hour.
 fn seconds(text: &str) -> Result<f64, String> {
-    let value: f64 = text.parse().map_err(|_| format!("{text:?} is not a number"))?;
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
     if (0.0..=3600.0).contains(&value) {
         Ok(value)
     } else {
@@ -143,7 +145,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// The media and control addresses of `floor://MEDIA/CONTROL`.
 fn floor_addresses(url: &str) -> anyhow::Result<(SocketAddr, SocketAddr)> {
-    let addresses = url.strip_prefix("floor://").and_then(|rest| rest.split_once('/'));
+    let addresses = url
+        .strip_prefix("floor://")
+        .and_then(|rest| rest.split_once('/'));
     let (media, control) = addresses
         .with_context(|| format!("--url {url:?}: expected floor://MEDIA_ADDR/CONTROL_ADDR"))?;
     let parse = |text: &str| {

@@ -161,7 +161,11 @@ pub fn parse_vp8(payload: &[u8]) -> Option<Vp8Start> {
         let extension = *payload.get(1)?;
         index = 2;
         if extension & 0x80 != 0 {
-            index += if *payload.get(index)? & 0x80 != 0 { 2 } else { 1 };
+            index += if *payload.get(index)? & 0x80 != 0 {
+                2
+            } else {
+                1
+            };
         }
         if extension & 0x40 != 0 {
             index += 1;
@@ -234,7 +238,10 @@ mod tests {
             total += size;
         }
         let bits_per_second = total * 8 / 10;
-        assert!((1_350_000..1_650_000).contains(&bits_per_second), "{bits_per_second}");
+        assert!(
+            (1_350_000..1_650_000).contains(&bits_per_second),
+            "{bits_per_second}"
+        );
         let mut frame = vec![];
         vp8_frame(&mut frame, &layer, false, 700, 42);
         assert_eq!(frame[0] & 1, 1);

@@ -107,7 +107,11 @@ pub async fn run<D: Driver>(
             })
             .await??;
             let answer = session.publish(offer).await?;
-            ask(&commands, |reply| Command::PublishAnswer { sdp: answer, reply }).await??;
+            ask(&commands, |reply| Command::PublishAnswer {
+                sdp: answer,
+                reply,
+            })
+            .await??;
         }
         // A closed receiver only means the run gave up waiting for joins.
         let _ = joined.send(()).await;
@@ -133,7 +137,13 @@ pub async fn run<D: Driver>(
         }
     };
     let mut outcome = media_task.await.map_err(|_| ParticipantError::MediaGone)?;
-    outcome.error = signaling_error.map(|e| e.to_string());
+    // Signaling that stopped because the media task ended at the end of the window
+    // (e.g. while a subscribe offer was being answered) is no error.
+    if let Some(error) = signaling_error
+        && !matches!(error, ParticipantError::MediaGone)
+    {
+        outcome.error.get_or_insert(error.to_string());
+    }
     Ok(outcome)
 }
 
@@ -252,7 +262,7 @@ struct MediaLoop {
     window_rx: watch::Receiver<Option<Window>>,
     window: Option<Window>,
     /// Reused buffer of the events of one `drive`.
-    events: Vec<(bool, Event)>,
+    events: Vec<Event>,
     outcome: ParticipantOutcome,
 }
 
@@ -310,37 +320,81 @@ impl MediaLoop {
                 () = tokio::time::sleep_until(deadline.into()) => Wake::Timer,
             };
             let now = Instant::now();
-            match wake {
-                Wake::Command(Some(command)) => self.command(command, now),
-                Wake::Command(None) => commands_open = false,
-                Wake::Window => self.window = *self.window_rx.borrow_and_update(),
+            let result = match wake {
+                Wake::Command(Some(command)) => {
+                    self.command(command, now);
+                    Ok(())
+                }
+                Wake::Command(None) => {
+                    commands_open = false;
+                    Ok(())
+                }
+                Wake::Window => {
+                    self.window = *self.window_rx.borrow_and_update();
+                    Ok(())
+                }
                 Wake::Datagram(publish, Ok((len, source))) => {
-                    let (peer, buf) = if publish {
-                        (&mut self.publish, &publish_buf)
+                    let buf = if publish {
+                        &publish_buf
                     } else {
-                        (&mut self.subscribe, &subscribe_buf)
+                        &subscribe_buf
                     };
-                    peer.receive(now, source, &buf[..len]);
+                    self.receive(publish, now, source, &buf[..len])
                 }
-                Wake::Datagram(_, Err(e)) => {
-                    self.outcome.error = Some(format!("receive: {e}"));
-                    return self.outcome;
-                }
-                Wake::Timer => {}
+                Wake::Datagram(_, Err(e)) => Err(ParticipantError::Io(e)),
+                Wake::Timer => Ok(()),
             }
-            // Take whatever else is waiting before running the state machines.
-            drain(&mut self.publish, &mut publish_buf, now);
-            drain(&mut self.subscribe, &mut subscribe_buf, now);
+            // Take whatever else is waiting, then let time pass in the state machines.
+            .and_then(|()| self.drain(true, &mut publish_buf, now))
+            .and_then(|()| self.drain(false, &mut subscribe_buf, now));
+            if let Err(e) = result {
+                self.outcome.error = Some(e.to_string());
+                return self.outcome;
+            }
             if let Some(window) = self.window
                 && now >= window.end
             {
                 return self.outcome;
             }
             self.send_media(now);
-            if let Err(e) = self.drive(now) {
+            if let Err(e) = self.drive(true, now).and_then(|()| self.drive(false, now)) {
                 self.outcome.error = Some(e.to_string());
                 return self.outcome;
             }
+        }
+    }
+
+    /// Hands a datagram to its `Rtc` and takes what follows at once: str0m expects its
+    /// outputs polled after every input.
+    fn receive(
+        &mut self,
+        publish: bool,
+        now: Instant,
+        source: SocketAddr,
+        data: &[u8],
+    ) -> Result<(), ParticipantError> {
+        self.peer(publish).receive(now, source, data);
+        self.drive(publish, now)
+    }
+
+    /// Receives every datagram already waiting on one socket.
+    fn drain(
+        &mut self,
+        publish: bool,
+        buf: &mut [u8],
+        now: Instant,
+    ) -> Result<(), ParticipantError> {
+        while let Ok((len, source)) = self.peer(publish).socket.try_recv_from(buf) {
+            self.receive(publish, now, source, &buf[..len])?;
+        }
+        Ok(())
+    }
+
+    fn peer(&mut self, publish: bool) -> &mut Peer {
+        if publish {
+            &mut self.publish
+        } else {
+            &mut self.subscribe
         }
     }
 
@@ -405,19 +459,21 @@ impl MediaLoop {
 
     /// The publisher starts sending once its connection is up.
     fn start_sending(&mut self, now: Instant) {
-        let pt_of = |rtc: &mut Rtc, mid: Option<Mid>, codec: Codec| {
+        let pt_of = |rtc: &Rtc, mid: Option<Mid>, codec: Codec| {
             let mid = mid?;
+            // The payload type the server accepted for the codec (`Rtc::writer` is for
+            // frame mode only).
+            let accepted = rtc.media(mid)?.remote_pts();
             let pt = rtc
-                .writer(mid)?
-                .payload_params()
-                .find(|p| p.spec().codec == codec)?
+                .codec_config()
+                .find(|p| p.spec().codec == codec && accepted.contains(&p.pt()))?
                 .pt();
             Some((mid, pt))
         };
         let (audio, video) = self.publish_mids;
         self.sender = Some(Sender {
-            audio: pt_of(&mut self.publish.rtc, audio, Codec::Opus),
-            video: pt_of(&mut self.publish.rtc, video, Codec::Vp8),
+            audio: pt_of(&self.publish.rtc, audio, Codec::Opus),
+            video: pt_of(&self.publish.rtc, video, Codec::Vp8),
             next_video: now,
             next_audio: now,
             frame_no: 0,
@@ -470,8 +526,7 @@ impl MediaLoop {
                 let time = (sender.frame_no * u64::from(media::VIDEO_CLOCK_RATE)
                     / u64::from(media::VIDEO_FPS)) as u32;
                 for (index, layer) in LAYERS.iter().enumerate() {
-                    let Some(stream) = api.stream_tx_by_mid(mid, Some(Rid::from(layer.rid)))
-                    else {
+                    let Some(stream) = api.stream_tx_by_mid(mid, Some(Rid::from(layer.rid))) else {
                         continue;
                     };
                     let keyframe = std::mem::take(&mut sender.keyframe_due[index]);
@@ -497,38 +552,36 @@ impl MediaLoop {
         }
     }
 
-    /// Runs both `Rtc`s until they wait for time to pass: timers, sends, events.
-    fn drive(&mut self, now: Instant) -> Result<(), ParticipantError> {
+    /// Runs one `Rtc` until it waits for time to pass: timers, sends, events.
+    fn drive(&mut self, publish: bool, now: Instant) -> Result<(), ParticipantError> {
         let mut events = std::mem::take(&mut self.events);
-        for publish in [true, false] {
-            let peer = if publish {
-                &mut self.publish
-            } else {
-                &mut self.subscribe
-            };
-            if peer.timeout <= now {
-                peer.rtc.handle_input(Input::Timeout(now))?;
-            }
-            loop {
-                match peer.rtc.poll_output()? {
-                    Output::Timeout(at) => {
-                        peer.timeout = at;
-                        break;
-                    }
-                    Output::Transmit(transmit) => {
-                        if peer
-                            .socket
-                            .try_send_to(&transmit.contents, transmit.destination)
-                            .is_err()
-                        {
-                            self.outcome.stats.send_drops += 1;
-                        }
-                    }
-                    Output::Event(event) => events.push((publish, event)),
+        let peer = if publish {
+            &mut self.publish
+        } else {
+            &mut self.subscribe
+        };
+        if peer.timeout <= now {
+            peer.rtc.handle_input(Input::Timeout(now))?;
+        }
+        loop {
+            match peer.rtc.poll_output()? {
+                Output::Timeout(at) => {
+                    peer.timeout = at;
+                    break;
                 }
+                Output::Transmit(transmit) => {
+                    if peer
+                        .socket
+                        .try_send_to(&transmit.contents, transmit.destination)
+                        .is_err()
+                    {
+                        self.outcome.stats.send_drops += 1;
+                    }
+                }
+                Output::Event(event) => events.push(event),
             }
         }
-        for (publish, event) in events.drain(..) {
+        for event in events.drain(..) {
             self.event(publish, event, now);
         }
         self.events = events;
@@ -593,12 +646,5 @@ impl MediaLoop {
             payload: &packet.payload,
             bytes: packet.payload.len(),
         });
-    }
-}
-
-/// Reads every datagram already waiting on the peer's socket.
-fn drain(peer: &mut Peer, buf: &mut [u8], now: Instant) {
-    while let Ok((len, source)) = peer.socket.try_recv_from(buf) {
-        peer.receive(now, source, &buf[..len]);
     }
 }

@@ -9,13 +9,13 @@ use crate::driver::{
     Driver, DriverError, FeedId, Layer, PublishOffer, RoomHandle, Session, SessionEvent,
 };
 use futures_util::{SinkExt, StreamExt};
+use plenum_protocol::ParticipantId;
 use plenum_protocol::bridge::{PublishedTrack, TrackSource, ViewedTile};
 use plenum_protocol::rest::{
     CreateInvite, CreateMeeting, GuestTokenRequest, Invite, LoginRequest, Meeting,
     MeetingTokenResponse, SessionResponse,
 };
 use plenum_protocol::signaling::{ClientMessage, ServerMessage};
-use plenum_protocol::ParticipantId;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -150,10 +150,7 @@ impl Driver for PlenumDriver {
                 },
             )
             .await?;
-        let url = format!(
-            "{}/api/v1/signaling",
-            self.base.replacen("http", "ws", 1)
-        );
+        let url = format!("{}/api/v1/signaling", self.base.replacen("http", "ws", 1));
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
             .map_err(|e| DriverError::WebSocket(Box::new(e)))?;
@@ -261,7 +258,9 @@ impl PlenumSession {
                 Message::Text(text) => text,
                 Message::Close(close) => {
                     return Err(DriverError::Closed(
-                        close.map(|c| format!("{} {}", c.code, c.reason)).unwrap_or_default(),
+                        close
+                            .map(|c| format!("{} {}", c.code, c.reason))
+                            .unwrap_or_default(),
                     ));
                 }
                 _ => continue,

@@ -133,27 +133,93 @@ impl fmt::Display for Report {
             self.measure_s
         )?;
         let rows = [
-            ("streams received / expected", format!("{} / {}", self.streams_received, self.streams_expected)),
-            ("packets/s in (sent by publishers)", format!("{:.0} ({:.1} Mbit/s)", self.packets_in_per_s, self.mbit_in_per_s)),
-            ("packets/s out (received)", format!("{:.0} ({:.1} Mbit/s)", self.packets_out_per_s, self.mbit_out_per_s)),
-            ("loss", format!("{:.3} % ({} packets)", self.loss_pct, self.lost_packets)),
-            ("jitter (RFC 3550, mean)", format!("{} ms", opt(self.jitter_ms, 2))),
-            ("one-way delay p50 / p99", format!("{} / {} ms", opt(self.delay_p50_ms, 2), opt(self.delay_p99_ms, 2))),
-            ("join → first packet p50 / max", format!("{} / {} ms", opt(self.join_first_packet_p50_ms, 0), opt(self.join_first_packet_max_ms, 0))),
-            ("keyframe requests to publishers", self.keyframe_requests.to_string()),
-            ("SFU CPU", format!("{} s ({} % of a core)", opt(self.sfu_cpu_s, 2), opt(self.sfu_cpu_pct, 1))),
-            ("SFU CPU per forwarded packet", format!("{} µs", opt(self.sfu_cpu_us_per_forwarded_packet, 2))),
-            ("SFU RSS before → after", match (self.sfu_rss_before_kib, self.sfu_rss_after_kib) {
-                (Some(b), Some(a)) => format!("{:.1} → {:.1} MiB ({} KiB per participant)", b as f64 / 1024.0, a as f64 / 1024.0, opt(self.sfu_rss_per_participant_kib, 0)),
-                _ => "– (no --sfu-pid)".to_owned(),
-            }),
-            ("load tool CPU", format!("{:.2} s ({:.1} % of a core)", self.load_cpu_s, self.load_cpu_pct)),
+            (
+                "streams received / expected",
+                format!("{} / {}", self.streams_received, self.streams_expected),
+            ),
+            (
+                "packets/s in (sent by publishers)",
+                format!(
+                    "{:.0} ({:.1} Mbit/s)",
+                    self.packets_in_per_s, self.mbit_in_per_s
+                ),
+            ),
+            (
+                "packets/s out (received)",
+                format!(
+                    "{:.0} ({:.1} Mbit/s)",
+                    self.packets_out_per_s, self.mbit_out_per_s
+                ),
+            ),
+            (
+                "loss",
+                format!("{:.3} % ({} packets)", self.loss_pct, self.lost_packets),
+            ),
+            (
+                "jitter (RFC 3550, mean)",
+                format!("{} ms", opt(self.jitter_ms, 2)),
+            ),
+            (
+                "one-way delay p50 / p99",
+                format!(
+                    "{} / {} ms",
+                    opt(self.delay_p50_ms, 2),
+                    opt(self.delay_p99_ms, 2)
+                ),
+            ),
+            (
+                "join → first packet p50 / max",
+                format!(
+                    "{} / {} ms",
+                    opt(self.join_first_packet_p50_ms, 0),
+                    opt(self.join_first_packet_max_ms, 0)
+                ),
+            ),
+            (
+                "keyframe requests to publishers",
+                self.keyframe_requests.to_string(),
+            ),
+            (
+                "SFU CPU",
+                format!(
+                    "{} s ({} % of a core)",
+                    opt(self.sfu_cpu_s, 2),
+                    opt(self.sfu_cpu_pct, 1)
+                ),
+            ),
+            (
+                "SFU CPU per forwarded packet",
+                format!("{} µs", opt(self.sfu_cpu_us_per_forwarded_packet, 2)),
+            ),
+            (
+                "SFU RSS before → after",
+                match (self.sfu_rss_before_kib, self.sfu_rss_after_kib) {
+                    (Some(b), Some(a)) => format!(
+                        "{:.1} → {:.1} MiB ({} KiB per participant)",
+                        b as f64 / 1024.0,
+                        a as f64 / 1024.0,
+                        opt(self.sfu_rss_per_participant_kib, 0)
+                    ),
+                    _ => "– (no --sfu-pid)".to_owned(),
+                },
+            ),
+            (
+                "load tool CPU",
+                format!(
+                    "{:.2} s ({:.1} % of a core)",
+                    self.load_cpu_s, self.load_cpu_pct
+                ),
+            ),
         ];
         for (name, value) in rows {
             writeln!(f, "  {name:<36} {value}")?;
         }
         if self.send_drops > 0 {
-            writeln!(f, "  {:<36} {}", "datagrams dropped at send", self.send_drops)?;
+            writeln!(
+                f,
+                "  {:<36} {}",
+                "datagrams dropped at send", self.send_drops
+            )?;
         }
         for error in &self.errors {
             writeln!(f, "  error: {error}")?;

@@ -105,7 +105,6 @@ impl Totals {
         self.keyframe_requests += stats.keyframe_requests;
         self.send_drops += stats.send_drops;
         for stream in stats.streams.values() {
-            eprintln!("DEBUG {:?} packets {} expected {}", stream.kind, stream.packets, stream.expected());
             self.received_packets += stream.packets;
             self.received_bytes += stream.bytes;
             self.expected_packets += stream.expected();

@@ -54,7 +54,10 @@ impl FromStr for Scenario {
             "audio" => (1, a, a.checked_add(b).ok_or_else(error)?, false),
             _ => return Err(error()),
         };
-        if rooms.checked_mul(participants).is_none_or(|n| n > MAX_PARTICIPANTS) {
+        if rooms
+            .checked_mul(participants)
+            .is_none_or(|n| n > MAX_PARTICIPANTS)
+        {
             return Err(error());
         }
         Ok(Scenario {
@@ -96,8 +99,7 @@ impl Scenario {
     pub fn expected_streams(&self) -> usize {
         let per_publisher = if self.video { 2 } else { 1 };
         let viewers = self.participants - self.publishers;
-        let per_room =
-            self.publishers * (self.publishers - 1) + viewers * self.publishers;
+        let per_room = self.publishers * (self.publishers - 1) + viewers * self.publishers;
         self.rooms * per_room * per_publisher
     }
 }
@@ -131,8 +133,16 @@ mod tests {
     #[test]
     fn malformed_or_oversized_scenarios_are_refused() {
         for bad in [
-            "", "meeting", "meeting:3", "meeting:3x", "meeting:0x3", "meeting:5x3",
-            "party:2x2", "meetings:100x100", "broadcast:1x-1", "audio:1x2000",
+            "",
+            "meeting",
+            "meeting:3",
+            "meeting:3x",
+            "meeting:0x3",
+            "meeting:5x3",
+            "party:2x2",
+            "meetings:100x100",
+            "broadcast:1x-1",
+            "audio:1x2000",
         ] {
             assert!(bad.parse::<Scenario>().is_err(), "{bad}");
         }

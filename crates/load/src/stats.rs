@@ -73,8 +73,8 @@ impl StreamStats {
         self.first_seq = self.first_seq.min(seq);
         self.highest_seq = self.highest_seq.max(seq);
         // RFC 3550, 6.4.1 and A.8: transit = arrival − RTP time, in clock units.
-        let arrival = (u128::from(arrival_micros) * u128::from(self.kind.clock_rate())
-            / 1_000_000) as i64;
+        let arrival =
+            (u128::from(arrival_micros) * u128::from(self.kind.clock_rate()) / 1_000_000) as i64;
         let transit = arrival.wrapping_sub(rtp_time as i64);
         if let Some(last) = self.last_transit {
             let d = (transit - last).unsigned_abs() as f64;
