@@ -7,6 +7,7 @@
  * simulcast layers the server forwards.
  */
 
+import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { arrange, buildTiles, gridCell, pageSizeFor, type MeasuredTile, type TileSpec, type VideoSource, type ViewMode } from '../layout';
@@ -47,6 +48,35 @@ import {
 interface Props {
   controller: MeetingController;
   snapshot: MeetingSnapshot;
+}
+
+/** A control-bar button that shows or hides a side panel. */
+function PanelToggle({
+  label,
+  shown,
+  onToggle,
+  describedBy,
+  children,
+}: {
+  label: string;
+  shown: boolean;
+  onToggle: (shown: boolean) => void;
+  describedBy?: string | undefined;
+  children: ComponentChildren;
+}) {
+  return (
+    <button
+      type="button"
+      class={`ctl ${shown ? 'ctl-active' : ''}`}
+      aria-label={label}
+      title={label}
+      aria-pressed={shown}
+      aria-describedby={describedBy}
+      onClick={() => onToggle(!shown)}
+    >
+      {children}
+    </button>
+  );
 }
 
 export function MeetingView({ controller, snapshot }: Props) {
@@ -283,34 +313,17 @@ export function MeetingView({ controller, snapshot }: Props) {
           }}
         />
         <DeviceSettings controller={controller} snapshot={snapshot} />
-        <button
-          type="button"
-          class={`ctl ${showPeople ? 'ctl-active' : ''}`}
-          aria-label={t('controls.participants')}
-          title={t('controls.participants')}
-          aria-pressed={showPeople}
-          onClick={() => setShowPeople(!showPeople)}
-        >
+        <PanelToggle label={t('controls.participants')} shown={showPeople} onToggle={setShowPeople}>
           <PeopleIcon />
-        </button>
-        <button
-          type="button"
-          class={`ctl ${showPolls ? 'ctl-active' : ''}`}
-          aria-label={t('controls.polls')}
-          title={t('controls.polls')}
-          aria-pressed={showPolls}
-          onClick={() => setShowPolls(!showPolls)}
-        >
+        </PanelToggle>
+        <PanelToggle label={t('controls.polls')} shown={showPolls} onToggle={setShowPolls}>
           <PollIcon />
-        </button>
-        <button
-          type="button"
-          class={`ctl ${showChat ? 'ctl-active' : ''}`}
-          aria-label={t('controls.chat')}
-          title={t('controls.chat')}
-          aria-pressed={showChat}
-          aria-describedby={unread > 0 ? 'chat-unread' : undefined}
-          onClick={() => setShowChat(!showChat)}
+        </PanelToggle>
+        <PanelToggle
+          label={t('controls.chat')}
+          shown={showChat}
+          onToggle={setShowChat}
+          describedBy={unread > 0 ? 'chat-unread' : undefined}
         >
           <ChatIcon />
           {unread > 0 && (
@@ -319,7 +332,7 @@ export function MeetingView({ controller, snapshot }: Props) {
               <span class="visually-hidden">{t('controls.chatUnread', { count: unread })}</span>
             </span>
           )}
-        </button>
+        </PanelToggle>
         <span class="ctl-sep" />
         <button
           type="button"
