@@ -32,14 +32,28 @@ import {
   shouldReconnect,
 } from './reconnect';
 
-export type PollRequestType = 'poll.create' | 'poll.answer' | 'poll.close' | 'poll.share';
+export type PollRequestType =
+  | 'poll.create'
+  | 'poll.answer'
+  | 'poll.close'
+  | 'poll.share'
+  | 'vote.open'
+  | 'vote.ballot'
+  | 'vote.close'
+  | 'vote.cancel';
 
-/** The notice for each poll refusal the user can run into. */
+/** The notice for each poll and vote refusal the user can run into. */
 const POLL_ERRORS = {
   poll_unknown: 'poll.error.unknown',
   poll_unknown_option: 'poll.error.unknownOption',
   poll_closed: 'poll.error.closed',
   poll_already_open: 'poll.error.alreadyOpen',
+  vote_unknown: 'vote.error.unknown',
+  vote_unknown_option: 'vote.error.unknownOption',
+  vote_not_eligible: 'vote.error.notEligible',
+  vote_already_voted: 'vote.error.alreadyVoted',
+  vote_closed: 'vote.error.closed',
+  vote_already_open: 'vote.error.alreadyOpen',
 } as const satisfies Record<string, MessageKey>;
 
 /** Where meeting tokens come from: `join-token` for users, `guest-token` for guests. */
@@ -269,8 +283,8 @@ export class MeetingController {
   }
 
   /**
-   * A poll request (`poll.create`, `poll.answer`, `poll.close`, `poll.share`); true once the
-   * server accepted it (its answer is the new `poll.state`). A refusal becomes a notice.
+   * A poll or vote request; true once the server accepted it (its answer is the new
+   * `poll.state`, `vote.opened`, `vote.ballot_accepted`, …). A refusal becomes a notice.
    */
   async pollRequest<K extends PollRequestType>(type: K, payload: ClientMessages[K]): Promise<boolean> {
     try {
@@ -281,6 +295,23 @@ export class MeetingController {
       else this.reportError(e);
       return false;
     }
+  }
+
+  /**
+   * A vote document from the REST API (`/votes/{vote}/protocol`, `…/receipt?seq=N`) with this
+   * meeting's token, as text; `null` (and a notice) when it cannot be had.
+   */
+  async voteDocument(path: string): Promise<string | null> {
+    const token = this.token?.access_token;
+    if (!token) return null;
+    try {
+      const response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${token}` } });
+      if (response.ok) return await response.text();
+      this.notice('vote.error.download', { code: response.status });
+    } catch {
+      this.notice('error.network');
+    }
+    return null;
   }
 
   moderate(

@@ -379,6 +379,68 @@ export interface Poll {
   my_choices: number[] | null;
 }
 
+/** Formal votes (crates/protocol/src/vote.rs, docs/signaling.md "Votes"). */
+export type VoteId = string & { readonly __brand?: 'VoteId' };
+export type VoteMode = 'roll_call' | 'pseudonymous';
+
+/** `vote.open`. Without `options` the vote is yes / no (and abstain unless disabled). */
+export interface VoteOpen {
+  subject: string;
+  options?: string[];
+  allow_abstain?: boolean;
+  mode: VoteMode;
+  duration_s?: number;
+  include_guests?: boolean;
+}
+
+/** One option of a vote: `id` is what a ballot names, `label` what people read. */
+export interface VoteChoice {
+  id: string;
+  label: string;
+}
+
+export interface VoteOpened {
+  vote_id: VoteId;
+  subject: string;
+  options: VoteChoice[];
+  mode: VoteMode;
+  /** Display names of the eligible voters. */
+  eligible: string[];
+  /** The receiver is an eligible voter. */
+  can_vote: boolean;
+  opened_at: string;
+  deadline: string | null;
+}
+
+export interface VoteBallotAccepted {
+  vote_id: VoteId;
+  option: string;
+  /** The ballot's audit entry, for the receipt. */
+  seq: number;
+  token?: string;
+}
+
+export interface VoteParticipation {
+  vote_id: VoteId;
+  cast: number;
+  eligible: number;
+  /** Roll-call votes only: who has voted (never what). */
+  voted?: string[];
+}
+
+export interface VoteClosed {
+  vote_id: VoteId;
+  subject: string;
+  mode: VoteMode;
+  reason: 'all_voted' | 'deadline' | 'moderator';
+  tally: { option: string; count: number }[];
+  ballots: { name?: string; token?: string; option: string }[];
+  options: VoteChoice[];
+  eligible: number;
+  checkpoint: { size: number; root: string };
+  closed_at: string;
+}
+
 export type LeaveReason = 'removed' | 'banned' | 'ended_by_moderator' | 'deleted' | 'internal_error';
 
 export type ErrorCode =
@@ -397,7 +459,13 @@ export type ErrorCode =
   | 'poll_unknown'
   | 'poll_unknown_option'
   | 'poll_closed'
-  | 'poll_already_open';
+  | 'poll_already_open'
+  | 'vote_unknown'
+  | 'vote_unknown_option'
+  | 'vote_not_eligible'
+  | 'vote_already_voted'
+  | 'vote_closed'
+  | 'vote_already_open';
 
 /** Client → server messages: `type` → payload. */
 export interface ClientMessages {
@@ -411,6 +479,10 @@ export interface ClientMessages {
   'poll.answer': { poll_id: number; choices: number[] };
   'poll.close': { poll_id: number };
   'poll.share': { poll_id: number };
+  'vote.open': VoteOpen;
+  'vote.ballot': { vote_id: VoteId; option: string };
+  'vote.close': { vote_id: VoteId };
+  'vote.cancel': { vote_id: VoteId; reason: string };
   'hand.raise': Record<string, never>;
   'hand.lower': Record<string, never>;
   'media.state': MediaState;
@@ -458,6 +530,12 @@ export interface ServerMessages {
   'chat.sent': { id: number };
   reaction: { participant_id: ParticipantId; emoji: Reaction };
   'poll.state': Poll;
+  'vote.opened': VoteOpened;
+  'vote.token': { vote_id: VoteId; token: string };
+  'vote.ballot_accepted': VoteBallotAccepted;
+  'vote.participation': VoteParticipation;
+  'vote.closed': VoteClosed;
+  'vote.cancelled': { vote_id: VoteId; reason: string };
   'media.publish_answer': { sdp: string };
   'media.subscribe_offer': { sdp: string; tracks: SubscribedTrack[] };
   'media.active_speaker': { participant_id: ParticipantId };
@@ -488,6 +566,12 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'chat.sent',
   'reaction',
   'poll.state',
+  'vote.opened',
+  'vote.token',
+  'vote.ballot_accepted',
+  'vote.participation',
+  'vote.closed',
+  'vote.cancelled',
   'media.publish_answer',
   'media.subscribe_offer',
   'media.active_speaker',

@@ -17,6 +17,7 @@ import {
   type ServerMessage,
 } from './protocol';
 import { mergePoll } from './polls';
+import { reduceVote, type VoteView } from './votes';
 
 export type Phase = 'connecting' | 'waiting' | 'joined' | 'closed';
 
@@ -49,6 +50,8 @@ export interface RoomView {
   reactions: ShownReaction[];
   /** The meeting's current (open or last) poll. */
   poll: Poll | null;
+  /** The meeting's current (open or last) formal vote. */
+  vote: VoteView | null;
 }
 
 export interface ShownReaction {
@@ -80,6 +83,7 @@ export const initialRoom: RoomView = {
   activeSpeaker: null,
   reactions: [],
   poll: null,
+  vote: null,
 };
 
 function leaveReason(reason: LeaveReason): ClosedReason {
@@ -182,6 +186,13 @@ export function reduceRoom(state: RoomView, event: RoomEvent): RoomView {
     }
     case 'poll.state':
       return { ...state, poll: mergePoll(state.poll, event.payload) };
+    case 'vote.opened':
+    case 'vote.token':
+    case 'vote.ballot_accepted':
+    case 'vote.participation':
+    case 'vote.closed':
+    case 'vote.cancelled':
+      return { ...state, vote: reduceVote(state.vote, event) };
     case 'media.active_speaker':
       return { ...state, activeSpeaker: event.payload.participant_id };
     case 'local.locked_out':

@@ -28,6 +28,7 @@ import { LockControl } from './Lock';
 import { HandQueuePanel, OwnHandPosition } from './HandQueue';
 import { ReactionAnnouncer, ReactionPicker, TileReactions } from './Reactions';
 import { PollPanel } from './Polls';
+import { VotePanel } from './Votes';
 import { formatTime } from '../dates';
 import { getLang, type Lang } from '../i18n';
 import {
@@ -42,6 +43,7 @@ import {
   PeopleIcon,
   PinIcon,
   PollIcon,
+  VoteIcon,
   ScreenIcon,
 } from './icons';
 
@@ -104,6 +106,11 @@ export function MeetingView({ controller, snapshot }: Props) {
   useEffect(() => {
     if (openPollId !== null) setShowPolls(true);
   }, [openPollId]);
+  const [showVotes, setShowVotes] = useState(false);
+  const openVoteId = room.vote?.opened && !room.vote.closed && room.vote.cancelled === null ? room.vote.voteId : null;
+  useEffect(() => {
+    if (openVoteId !== null) setShowVotes(true);
+  }, [openVoteId]);
   const [, setLangVersion] = useState<Lang>(getLang());
   const rootRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
@@ -228,7 +235,7 @@ export function MeetingView({ controller, snapshot }: Props) {
       )}
       <OwnHandPosition room={room} />
 
-      <div class={`meeting-body ${showChat || showPeople || showPolls ? 'with-panel' : ''}`}>
+      <div class={`meeting-body ${showChat || showPeople || showPolls || showVotes ? 'with-panel' : ''}`}>
         <section class={`stage-area ${strip.length > 0 ? 'has-strip' : ''} ${arrangement.pageCount > 1 ? 'paged' : ''}`}>
           <div
             class={`stage ${strip.length > 0 ? 'stage-focus' : ''}`}
@@ -245,7 +252,7 @@ export function MeetingView({ controller, snapshot }: Props) {
           <Pagination page={arrangement.page} pageCount={arrangement.pageCount} onPage={setPage} />
         </section>
 
-        {(showChat || showPeople || showPolls) && (
+        {(showChat || showPeople || showPolls || showVotes) && (
           <aside class="side-panel">
             {moderator && <HandQueuePanel room={room} controller={controller} />}
             {showPeople && (
@@ -254,6 +261,7 @@ export function MeetingView({ controller, snapshot }: Props) {
             {moderator && room.room && room.room.waiting_room !== undefined && (
               <WaitingRoom controller={controller} snapshot={snapshot} />
             )}
+            {showVotes && <VotePanel controller={controller} room={room} moderator={moderator} />}
             {showPolls && <PollPanel controller={controller} room={room} moderator={moderator} />}
             {showChat && <Chat controller={controller} snapshot={snapshot} nameOf={nameOf} />}
           </aside>
@@ -318,6 +326,9 @@ export function MeetingView({ controller, snapshot }: Props) {
         </PanelToggle>
         <PanelToggle label={t('controls.polls')} shown={showPolls} onToggle={setShowPolls}>
           <PollIcon />
+        </PanelToggle>
+        <PanelToggle label={t('controls.votes')} shown={showVotes} onToggle={setShowVotes}>
+          <VoteIcon />
         </PanelToggle>
         <PanelToggle
           label={t('controls.chat')}

@@ -10,6 +10,7 @@ import type { MeetingController } from '../meeting';
 import { buildNewPoll, pollCsv, pollJson, pollResults, type PollForm, type PollFormProblem } from '../polls';
 import { MAX_POLL_OPTION_CHARS, MAX_POLL_OPTIONS, MAX_POLL_QUESTION_CHARS, MIN_POLL_OPTIONS, type Poll } from '../protocol';
 import type { RoomView } from '../roomState';
+import { saveText } from './saveText';
 import './polls.css';
 
 interface Props {
@@ -270,7 +271,7 @@ function CreatePoll({ controller }: { controller: MeetingController }) {
   );
 }
 
-/** Saves the results as a file, through a link to a blob (no server round trip). */
+/** Saves the results as a CSV or JSON file. */
 function download(poll: Poll, format: 'csv' | 'json') {
   const text =
     format === 'csv'
@@ -281,13 +282,5 @@ function download(poll: Poll, format: 'csv' | 'json') {
           choices: t('poll.export.choices'),
         })
       : pollJson(poll, new Date());
-  const type = format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json';
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = `poll-${poll.id}.${format}`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveText(text, `poll-${poll.id}.${format}`, format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json');
 }

@@ -100,6 +100,12 @@ export const PollIcon = (p: IconProps) => (
   </Svg>
 );
 
+export const VoteIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M4 14h16v6H4zM8 10l3 3 6-7" />
+  </Svg>
+);
+
 export const PeopleIcon = (p: IconProps) => (
   <Svg {...p}>
     <circle cx="9" cy="8" r="3.5" />
