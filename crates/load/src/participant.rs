@@ -641,7 +641,7 @@ impl MediaLoop {
             ssrc,
             kind,
             seq: *packet.seq_no,
-            rtp_time: packet.time.numer() as u64,
+            rtp_time: packet.time.numer(),
             arrival_micros: crate::clock::micros_at(arrival),
             payload: &packet.payload,
             bytes: packet.payload.len(),

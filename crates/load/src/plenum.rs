@@ -292,10 +292,8 @@ impl PlenumSession {
                 }
                 self.events.push_back(SessionEvent::SubscribeOffer { sdp });
             }
-            ServerMessage::ParticipantLeft { id } => {
-                if self.feeds.remove(&id).is_some() {
-                    self.events.push_back(self.feeds_event());
-                }
+            ServerMessage::ParticipantLeft { id } if self.feeds.remove(&id).is_some() => {
+                self.events.push_back(self.feeds_event());
             }
             ServerMessage::Error { code, message } => {
                 return Err(DriverError::Refused(format!("{code:?}: {message}")));

@@ -63,7 +63,7 @@ impl Server {
                 .map(|d| d.as_nanos())
                 .unwrap_or(0)
         ));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
         let mut command = Command::new(plenum_binary());
         for (name, _) in std::env::vars() {
             if name.starts_with("PLENUM_") {
@@ -86,7 +86,7 @@ impl Server {
             .spawn()
             .expect("plenum starts");
         let (tx, lines) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
+        let stdout = child.stdout.take().expect("stdout is piped");
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if tx.send(line).is_err() {
