@@ -80,6 +80,18 @@ pub struct TallyLine {
     pub count: u64,
 }
 
+/// The tally lines of `counts` (ballots per option index).
+pub(crate) fn tally_lines(options: &[VoteOption], counts: &[u64]) -> Vec<TallyLine> {
+    options
+        .iter()
+        .zip(counts)
+        .map(|(option, count)| TallyLine {
+            option: option.id.clone(),
+            count: *count,
+        })
+        .collect()
+}
+
 /// The `vote.open` record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenRecord {
@@ -288,15 +300,7 @@ impl Vote {
 
     /// Ballots per option so far, in ballot order.
     pub fn tally(&self) -> Vec<TallyLine> {
-        self.open
-            .options
-            .iter()
-            .zip(&self.counts)
-            .map(|(option, count)| TallyLine {
-                option: option.id.clone(),
-                count: *count,
-            })
-            .collect()
+        tally_lines(&self.open.options, &self.counts)
     }
 
     /// Casts `voter`'s ballot for `option_id` at `now_ms`. A ballot at or after the

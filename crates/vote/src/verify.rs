@@ -5,7 +5,7 @@
 //! The first failure is reported, naming the entry (by seq), option or field.
 
 use crate::event::{EventError, SYSTEM_ACTOR, VoteEvent};
-use crate::machine::{BallotRecord, TallyLine};
+use crate::machine::{BallotRecord, TallyLine, tally_lines};
 use crate::protocol::{
     FORMAT_VERSION, PROTOCOL_FORMAT, Protocol, ProvenEntry, ProvenSigningKey, RECEIPT_FORMAT,
     Receipt, TallySummary, VoteSummary,
@@ -587,16 +587,7 @@ impl Rules {
     /// The recounted tally, compared with the close entry's.
     fn finish(&self) -> Result<TallySummary, VerifyError> {
         let tally = TallySummary {
-            options: self
-                .summary
-                .options
-                .iter()
-                .zip(&self.counts)
-                .map(|(option, count)| TallyLine {
-                    option: option.id.clone(),
-                    count: *count,
-                })
-                .collect(),
+            options: tally_lines(&self.summary.options, &self.counts),
             ballots: self.voted.len() as u64,
             eligible: self.summary.eligible.len() as u64,
         };

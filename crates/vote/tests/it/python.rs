@@ -55,8 +55,9 @@ fn run(dir: &Path, protocol: &Path, receipts: &[PathBuf]) -> (i32, String, Strin
     )
 }
 
-fn temp_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vote-verify-python");
+/// A fresh directory per test (tests run in parallel).
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("vote-verify-python-{test}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -67,7 +68,7 @@ fn the_python_verifier_agrees_on_every_case() {
     if !python_ready() {
         return;
     }
-    let dir = temp_dir();
+    let dir = temp_dir("cases");
     for case in cases() {
         let protocol = dir.join(format!("{}.json", case.name));
         std::fs::write(
@@ -107,7 +108,7 @@ fn the_python_verifier_names_unreadable_input_with_exit_code_2() {
     if !python_ready() {
         return;
     }
-    let dir = temp_dir();
+    let dir = temp_dir("unreadable");
     let not_json = dir.join("not.json");
     std::fs::write(&not_json, b"{ this is not json").unwrap();
     let (code, _, stderr) = run(&dir, &not_json, &[]);
