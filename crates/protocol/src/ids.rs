@@ -47,3 +47,7 @@ uuid_id!(
     /// A registered account, or the random subject of a guest token.
     UserId
 );
+uuid_id!(
+    /// A formal vote inside a meeting (docs/signaling.md, "Votes").
+    VoteId
+);

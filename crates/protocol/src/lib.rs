@@ -1,6 +1,7 @@
 //! Wire types of Plenum, the only place where they are defined.
 //!
-//! - [`signaling`]: the browser ↔ server WebSocket protocol (docs/signaling.md).
+//! - [`signaling`]: the browser ↔ server WebSocket protocol (docs/signaling.md);
+//!   [`vote`] holds the payloads of its formal votes.
 //! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
 //! - [`roles`]: account roles and the default tenant.
 //! - [`admin`]: bodies of the administration API (tenants, accounts, policy, API clients).
@@ -16,6 +17,7 @@ pub mod ids;
 pub mod rest;
 pub mod roles;
 pub mod signaling;
+pub mod vote;
 
-pub use ids::{MeetingId, ParticipantId, UserId};
+pub use ids::{MeetingId, ParticipantId, UserId, VoteId};
 pub use roles::{AccountRole, DEFAULT_TENANT};

@@ -5,7 +5,8 @@
 //! still carries the `txn`, so the server can answer even a broken message precisely.
 
 use crate::bridge::{PublishedTrack, SubscribedTrack, ViewedTile};
-use crate::ids::{MeetingId, ParticipantId};
+use crate::ids::{MeetingId, ParticipantId, VoteId};
+use crate::vote::{VoteClosed, VoteOpen, VoteOpened};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -298,6 +299,17 @@ pub enum ClientMessage {
     Deny { participant_id: ParticipantId },
     #[serde(rename = "moderation.end")]
     End {},
+    /// Moderators: opens a formal vote.
+    #[serde(rename = "vote.open")]
+    VoteOpen(VoteOpen),
+    #[serde(rename = "vote.ballot")]
+    VoteBallot { vote_id: VoteId, option: String },
+    /// Moderators: closes the vote now.
+    #[serde(rename = "vote.close")]
+    VoteClose { vote_id: VoteId },
+    /// Moderators: cancels the vote; no result is published.
+    #[serde(rename = "vote.cancel")]
+    VoteCancel { vote_id: VoteId, reason: String },
 }
 
 /// Every `type` a client may send, for telling an unknown type from a malformed payload.
@@ -331,6 +343,10 @@ pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
     "moderation.admit",
     "moderation.deny",
     "moderation.end",
+    "vote.open",
+    "vote.ballot",
+    "vote.close",
+    "vote.cancel",
 ];
 
 /// Messages from the server.
@@ -391,6 +407,33 @@ pub enum ServerMessage {
     },
     #[serde(rename = "media.active_speaker")]
     ActiveSpeaker { participant_id: ParticipantId },
+    #[serde(rename = "vote.opened")]
+    VoteOpened(VoteOpened),
+    /// Privately to an eligible voter of a pseudonymous vote: its voting token.
+    #[serde(rename = "vote.token")]
+    VoteToken { vote_id: VoteId, token: String },
+    /// To the voter: its ballot is recorded as entry `seq` of the audit trail.
+    #[serde(rename = "vote.ballot_accepted")]
+    VoteBallotAccepted {
+        vote_id: VoteId,
+        option: String,
+        seq: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
+    /// How many have voted; in roll-call votes also who (never what).
+    #[serde(rename = "vote.participation")]
+    VoteParticipation {
+        vote_id: VoteId,
+        cast: u64,
+        eligible: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        voted: Option<Vec<String>>,
+    },
+    #[serde(rename = "vote.closed")]
+    VoteClosed(VoteClosed),
+    #[serde(rename = "vote.cancelled")]
+    VoteCancelled { vote_id: VoteId, reason: String },
     #[serde(rename = "error")]
     Error { code: ErrorCode, message: String },
 }
@@ -418,6 +461,18 @@ pub enum ErrorCode {
     InvalidState,
     InvalidToken,
     MeetingLocked,
+    /// No open vote with this id.
+    VoteUnknown,
+    /// The ballot names an option the vote does not have.
+    VoteUnknownOption,
+    /// The sender is not an eligible voter of this vote.
+    VoteNotEligible,
+    /// The voter has already cast its ballot (a ballot cannot be changed).
+    VoteAlreadyVoted,
+    /// The vote is closed or cancelled.
+    VoteClosed,
+    /// Another vote is open in this meeting (one at a time).
+    VoteAlreadyOpen,
 }
 
 /// A server message with the transaction id of the client message it answers, if any.
@@ -539,6 +594,26 @@ mod tests {
                 true,
             ),
             (r#"{"type":"chat.send","payload":{}}"#, false),
+            (
+                r#"{"type":"vote.open","payload":{"subject":"Budget","mode":"pseudonymous"}}"#,
+                true,
+            ),
+            (
+                r#"{"type":"vote.ballot","payload":{"vote_id":"8d3b2f8e-3c1a-4f6e-9b7d-2a5c4e6f8a10","option":"yes"}}"#,
+                true,
+            ),
+            (
+                r#"{"type":"vote.ballot","payload":{"vote_id":"8d3b2f8e-3c1a-4f6e-9b7d-2a5c4e6f8a10"}}"#,
+                false,
+            ),
+            (
+                r#"{"type":"vote.close","payload":{"vote_id":"8d3b2f8e-3c1a-4f6e-9b7d-2a5c4e6f8a10"}}"#,
+                true,
+            ),
+            (
+                r#"{"type":"vote.cancel","payload":{"vote_id":"x","reason":"wrong"}}"#,
+                false,
+            ),
             (
                 r#"{"type":"moderation.mute","payload":{"participant_id":"nope"}}"#,
                 false,

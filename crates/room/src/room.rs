@@ -3,6 +3,7 @@
 use crate::chat::{self, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW, ChatLog};
 use crate::polls::{self, Asker, PollError, Polls};
 use crate::rate::RateLimit;
+use crate::votes::{Effect, Person, Refusal, Votes};
 use crate::{BanKey, ConnectionId, Identity, MeetingSettings, RoomOutput, SubjectKind, WallClock};
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, PublishedTrack};
 use plenum_protocol::signaling::{
@@ -10,7 +11,8 @@ use plenum_protocol::signaling::{
     MAX_DISPLAY_NAME_CHARS, MediaState, Participant, Reaction, Role, RoomState, ServerEnvelope,
     ServerMessage, WaitingParticipant, close_code,
 };
-use plenum_protocol::{ParticipantId, UserId};
+use plenum_protocol::vote::{VoteCheckpoint, VoteOpen};
+use plenum_protocol::{ParticipantId, UserId, VoteId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::mem;
 use std::time::{Duration, Instant};
@@ -50,6 +52,9 @@ pub struct Room {
     been_in: BTreeSet<UserId>,
     chat: ChatLog,
     polls: Polls,
+    votes: Votes,
+    /// Set by [`Room::enable_votes`]; without it `vote.open` is refused.
+    vote_context: Option<VoteContext>,
     out: Outbox,
     /// Set once the meeting is over; later connections are told so and closed.
     ended: Option<LeaveReason>,
@@ -73,6 +78,8 @@ impl Room {
             been_in: BTreeSet::new(),
             chat: ChatLog::default(),
             polls: Polls::default(),
+            votes: Votes::default(),
+            vote_context: None,
             out: Outbox::default(),
             ended: None,
         }
@@ -221,7 +228,12 @@ impl Room {
 
     /// When [`Room::handle_timeout`] is due next (a poll closing by itself), if ever.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.polls.deadline().filter(|_| self.ended.is_none())
+        let deadlines = [self.polls.deadline(), self.votes.deadline()];
+        deadlines
+            .into_iter()
+            .flatten()
+            .min()
+            .filter(|_| self.ended.is_none())
     }
 
     /// Time has passed: closes what is due at `now`.
@@ -229,6 +241,30 @@ impl Room {
         if self.ended.is_none() && self.polls.expire(now) {
             self.broadcast_poll();
         }
+        if self.ended.is_none() {
+            let effects = self.votes.expire(&self.clock, now);
+            self.apply_vote_effects(effects);
+        }
+    }
+
+    /// Lets this room run votes: `tenant` is the meeting's tenant (every vote entry carries
+    /// it) and `draw` fills buffers with cryptographically random bytes (voting tokens).
+    pub fn enable_votes(&mut self, tenant: String, draw: RandomSource) {
+        self.vote_context = Some(VoteContext { tenant, draw });
+    }
+
+    /// The server appended the ballot of `voter` (from a [`RoomOutput::Vote`]) as audit
+    /// entry `seq`: the voter gets `vote.ballot_accepted`.
+    pub fn handle_ballot_recorded(&mut self, vote_id: VoteId, voter: UserId, seq: u64) {
+        let effects = self.votes.ballot_recorded(vote_id, voter, seq);
+        self.apply_vote_effects(effects);
+    }
+
+    /// The server sealed the closed vote with `checkpoint` (`None`: it could not): the
+    /// result (or the failure) goes to everyone.
+    pub fn handle_vote_sealed(&mut self, vote_id: VoteId, checkpoint: Option<VoteCheckpoint>) {
+        let effects = self.votes.sealed(vote_id, checkpoint);
+        self.apply_vote_effects(effects);
     }
 
     /// The participant id of a live connection (waiting or joined or not yet joined).
@@ -289,6 +325,42 @@ impl Room {
                         participant,
                         tiles,
                     });
+                }
+            }
+            M::VoteBallot { vote_id, option } => {
+                let Some(voter) = self.conns.get(&conn).map(|c| c.identity.subject) else {
+                    return;
+                };
+                let txn = self.out.answer.as_ref().map(|(_, txn)| txn.clone());
+                let result = self
+                    .votes
+                    .ballot(voter, vote_id, &option, txn, &self.clock, now);
+                if result.is_ok() {
+                    // The answer (`vote.ballot_accepted`) comes once the ballot is recorded.
+                    self.out.answer = None;
+                }
+                self.vote_result(conn, result);
+            }
+            M::VoteOpen(_) | M::VoteClose { .. } | M::VoteCancel { .. }
+                if !role.is_some_and(Role::is_moderator) =>
+            {
+                self.out.error(
+                    conn,
+                    ErrorCode::Forbidden,
+                    "only the owner and moderators may open, close or cancel votes",
+                );
+            }
+            M::VoteOpen(request) => self.open_vote(conn, request, now),
+            M::VoteClose { vote_id } => {
+                if let Some(by) = self.conns.get(&conn).map(|c| c.identity.subject) {
+                    let result = self.votes.close(by, vote_id, &self.clock, now);
+                    self.vote_result(conn, result);
+                }
+            }
+            M::VoteCancel { vote_id, reason } => {
+                if let Some(by) = self.conns.get(&conn).map(|c| c.identity.subject) {
+                    let result = self.votes.cancel(by, vote_id, &reason, &self.clock, now);
+                    self.vote_result(conn, result);
                 }
             }
             // Everything below is moderation.
@@ -495,6 +567,11 @@ impl Room {
         };
         self.out.send(conn, joined);
         self.send_poll(conn);
+        if let Some(subject) = self.conns.get(&conn).map(|c| c.identity.subject) {
+            for message in self.votes.snapshot(subject) {
+                self.out.send(conn, message);
+            }
+        }
         let id = me.id;
         self.broadcast(&ServerMessage::ParticipantJoined(me), Some(conn));
         self.out.bridge(BridgeCommand::AddParticipant {
@@ -705,6 +782,83 @@ impl Room {
         let roster: Vec<ConnectionId> = self.roster.values().copied().collect();
         for conn in roster {
             self.send_poll(conn);
+        }
+    }
+
+    /// `vote.open`: the eligible voters are the people joined now.
+    fn open_vote(&mut self, conn: ConnectionId, request: VoteOpen, now: Instant) {
+        let Some(by) = self.conns.get(&conn).map(|c| c.identity.subject) else {
+            return;
+        };
+        let people: Vec<Person> = self
+            .roster
+            .values()
+            .filter_map(|c| Some((self.conns.get(c)?, self.member(*c)?)))
+            .map(|(c, m)| Person {
+                subject: c.identity.subject,
+                guest: c.identity.kind == SubjectKind::Guest,
+                name: m.participant.display_name.clone(),
+            })
+            .collect();
+        let Some(context) = self.vote_context.as_mut() else {
+            self.out.error(
+                conn,
+                ErrorCode::InvalidState,
+                "votes are not available in this meeting",
+            );
+            return;
+        };
+        let result = self.votes.open(
+            self.settings.id,
+            &context.tenant,
+            by,
+            request,
+            &people,
+            &mut context.draw,
+            &self.clock,
+            now,
+        );
+        self.vote_result(conn, result);
+    }
+
+    fn vote_result(&mut self, conn: ConnectionId, result: Result<Vec<Effect>, Refusal>) {
+        match result {
+            Ok(effects) => self.apply_vote_effects(effects),
+            Err((code, message)) => self.out.error(conn, code, &message),
+        }
+    }
+
+    /// Sends and records what the votes asked for, in order.
+    fn apply_vote_effects(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Record(output) => self.out.queue.push_back(RoomOutput::Vote(output)),
+                Effect::Broadcast(message) => self.broadcast(&message, None),
+                Effect::AnnounceOpened => {
+                    let roster: Vec<ConnectionId> = self.roster.values().copied().collect();
+                    for to in roster {
+                        let subject = self.conns.get(&to).map(|c| c.identity.subject);
+                        if let Some(message) = subject.and_then(|s| self.votes.opened(s)) {
+                            self.out.send(to, message);
+                        }
+                    }
+                }
+                Effect::ToSubject(subject, message, txn) => {
+                    let targets: Vec<ConnectionId> = self
+                        .roster
+                        .values()
+                        .copied()
+                        .filter(|c| {
+                            self.conns
+                                .get(c)
+                                .is_some_and(|c| c.identity.subject == subject)
+                        })
+                        .collect();
+                    for to in targets {
+                        self.out.send_with_txn(to, message.clone(), txn.clone());
+                    }
+                }
+            }
         }
     }
 
@@ -1081,6 +1235,24 @@ impl Room {
                 return id;
             }
         }
+    }
+}
+
+/// What the server gives a room so it can run votes.
+struct VoteContext {
+    tenant: String,
+    draw: RandomSource,
+}
+
+/// Fills a buffer with cryptographically random bytes (the room draws no randomness of its
+/// own: it is an input, like time).
+pub type RandomSource = Box<dyn FnMut(&mut [u8]) + Send>;
+
+impl std::fmt::Debug for VoteContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VoteContext")
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
     }
 }
 

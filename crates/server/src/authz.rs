@@ -47,11 +47,14 @@ pub enum Permission {
     AuditExport,
     /// Verify the audit trail (proofs, checkpoints).
     AuditVerify,
+    /// Read the votes, protocols and receipts of any meeting in reach (participants and
+    /// owners read their own meeting's without it).
+    VoteRead,
 }
 
 impl Permission {
     /// Every permission, in the order docs/permissions.md lists them.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::MeetingCreate,
         Permission::MeetingJoin,
         Permission::MeetingAdminister,
@@ -64,6 +67,7 @@ impl Permission {
         Permission::AuditRead,
         Permission::AuditExport,
         Permission::AuditVerify,
+        Permission::VoteRead,
     ];
 
     /// The stable name used in audit details and the documentation.
@@ -81,6 +85,7 @@ impl Permission {
             Permission::AuditRead => "audit_read",
             Permission::AuditExport => "audit_export",
             Permission::AuditVerify => "audit_verify",
+            Permission::VoteRead => "vote_read",
         }
     }
 
@@ -99,6 +104,7 @@ impl Permission {
             Permission::AuditRead => "read and search the audit trail",
             Permission::AuditExport => "export audit bundles",
             Permission::AuditVerify => "verify the audit trail",
+            Permission::VoteRead => "read any meeting's vote protocols and receipts",
         }
     }
 }
@@ -119,7 +125,7 @@ pub fn allowed(role: AccountRole, permission: Permission) -> bool {
         | P::SettingsChange
         | P::ApiClientManage => matches!(role, R::InstanceAdmin | R::TenantAdmin),
         P::TenantManage => role == R::InstanceAdmin,
-        P::AuditRead | P::AuditExport | P::AuditVerify => role == R::Auditor,
+        P::AuditRead | P::AuditExport | P::AuditVerify | P::VoteRead => role == R::Auditor,
     }
 }
 
@@ -386,11 +392,14 @@ pub fn permissions_markdown() -> String {
     out
 }
 
-/// Whether a meeting role may send a signaling message: every `moderation.*` message
-/// needs the owner or a moderator (the room enforces it); everything else is open to
-/// every participant of the meeting.
+/// Whether a meeting role may send a signaling message: every `moderation.*` message and
+/// opening, closing and cancelling a vote need the owner or a moderator (the room enforces
+/// it); everything else is open to every participant of the meeting (a ballot is then
+/// checked against the vote's eligible voters).
 pub fn signaling_allowed(role: plenum_protocol::signaling::Role, message: &str) -> bool {
-    !message.starts_with("moderation.") || role.is_moderator()
+    let moderating = message.starts_with("moderation.")
+        || matches!(message, "vote.open" | "vote.close" | "vote.cancel");
+    !moderating || role.is_moderator()
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod siem_task;
 pub mod signaling;
 pub mod state;
 pub mod tokens;
+pub mod vote;
 pub mod vote_cli;
 pub mod web;
 

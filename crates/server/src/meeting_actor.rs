@@ -9,16 +9,22 @@
 //! its participants get `room.ended {internal_error}` and close code 4500; other meetings and
 //! the process go on.
 
-use crate::audit::meeting::{MeetingAudit, Participant};
+use crate::audit::meeting::{MeetingAudit, Participant, VoteChange};
+use crate::audit::{EventActor, now_ms};
 use crate::state::{AppState, MeetingEvent};
 use plenum_bridge::Bridge;
-use plenum_protocol::MeetingId;
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent};
 use plenum_protocol::signaling::{
     ClientMessage, LeaveReason, ServerEnvelope, ServerMessage, close_code,
 };
-use plenum_room::{BanKey, ConnectionId, Identity, MeetingSettings, Room, RoomOutput, WallClock};
-use plenum_store::StoreError;
+use plenum_protocol::vote::VoteCheckpoint;
+use plenum_protocol::{MeetingId, UserId, VoteId};
+use plenum_room::{
+    BanKey, ConnectionId, Identity, MeetingSettings, Room, RoomOutput, VoteOutput, WallClock,
+};
+use plenum_store::{NewVote, StoreError, VoteState};
+use plenum_vote::VoteEvent;
+use rand::RngCore as _;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +65,17 @@ pub enum ActorInput {
     Settings(MeetingSettings),
     /// The meeting was deleted over REST.
     Deleted,
+    /// A ballot's audit entry was appended as `seq`.
+    BallotRecorded {
+        vote_id: VoteId,
+        voter: UserId,
+        seq: u64,
+    },
+    /// A closed vote was sealed (`None`: it could not be).
+    VoteSealed {
+        vote_id: VoteId,
+        checkpoint: Option<VoteCheckpoint>,
+    },
 }
 
 /// Errors when reaching a meeting.
@@ -118,6 +135,15 @@ impl Meetings {
             .into_iter()
             .filter_map(|ban| BanKey::parse(&ban.subject))
             .collect();
+        let tenant = state.store.user_by_id(settings.owner).await?.tenant_id;
+        if self.running(meeting).is_none() {
+            // A meeting that starts has no vote running: one left open by a stopped
+            // server never gets a result.
+            state
+                .store
+                .interrupt_open_votes(meeting, time::OffsetDateTime::now_utc())
+                .await?;
+        }
         let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(sender) = actors.get(&meeting).filter(|s| !s.is_closed()) {
             return Ok(sender.clone());
@@ -128,16 +154,24 @@ impl Meetings {
         let events = self.bridge.open_conference(meeting);
         let audit = MeetingAudit::start(state, meeting);
         audit.system("meeting.start", None);
+        let mut room = Room::new(
+            settings,
+            banned,
+            WallClock {
+                at: Instant::now().into_std(),
+                time: SystemTime::now(),
+            },
+        );
+        room.enable_votes(
+            tenant.clone(),
+            Box::new(|bytes: &mut [u8]| rand::rng().fill_bytes(bytes)),
+        );
         let actor = Actor {
             meeting,
-            room: Room::new(
-                settings,
-                banned,
-                WallClock {
-                    at: Instant::now().into_std(),
-                    time: SystemTime::now(),
-                },
-            ),
+            tenant,
+            state: state.clone(),
+            inputs: sender.downgrade(),
+            room,
             slow: Vec::new(),
             connections: BTreeMap::new(),
             bridge: self.bridge.clone(),
@@ -237,6 +271,11 @@ pub async fn load_settings(
 
 struct Actor {
     meeting: MeetingId,
+    /// The meeting owner's tenant: every vote entry carries it.
+    tenant: String,
+    state: AppState,
+    /// The actor's own input, for the results of work it hands off (ballot seqs, seals).
+    inputs: mpsc::WeakUnboundedSender<ActorInput>,
     room: Room,
     connections: BTreeMap<ConnectionId, mpsc::Sender<Outbound>>,
     /// Sockets that could not keep up, to be disconnected once the current outputs are done.
@@ -329,6 +368,15 @@ impl Actor {
             }
             ActorInput::Settings(settings) => self.guarded(|room| room.handle_settings(settings)),
             ActorInput::Deleted => self.guarded(|room| room.end(LeaveReason::Deleted)),
+            ActorInput::BallotRecorded {
+                vote_id,
+                voter,
+                seq,
+            } => self.guarded(|room| room.handle_ballot_recorded(vote_id, voter, seq)),
+            ActorInput::VoteSealed {
+                vote_id,
+                checkpoint,
+            } => self.guarded(|room| room.handle_vote_sealed(vote_id, checkpoint)),
         }
     }
 
@@ -393,9 +441,102 @@ impl Actor {
                 let who = self.acting.and_then(|conn| self.people.get(&conn));
                 self.audit.ban(who.map(|(p, _)| p), key.to_string());
             }
+            RoomOutput::Vote(output) => self.record_vote(output),
             RoomOutput::Ended => return true,
         }
         false
+    }
+
+    /// Appends a vote event through the meeting's audit writer (in order with everything
+    /// else of the meeting). A ballot's seq comes back to the room; a close is sealed off
+    /// the actor and its result comes back when ready.
+    fn record_vote(&mut self, output: VoteOutput) {
+        let VoteOutput {
+            vote_id,
+            event,
+            by,
+            voter,
+        } = output;
+        let actor = match by {
+            Some(subject) => self.event_actor(subject),
+            None => EventActor::system(),
+        };
+        let entry = event.entry(
+            0,
+            now_ms(),
+            &self.tenant,
+            &self.meeting.to_string(),
+            actor.entry_actor(),
+        );
+        let change = match &event {
+            VoteEvent::Open(open) => VoteChange::Open(NewVote {
+                id: vote_id,
+                tenant_id: self.tenant.clone(),
+                meeting_id: self.meeting,
+                subject: open.subject.clone(),
+                mode: match open.mode {
+                    plenum_vote::Mode::RollCall => plenum_protocol::vote::VoteMode::RollCall,
+                    plenum_vote::Mode::Pseudonymous => {
+                        plenum_protocol::vote::VoteMode::Pseudonymous
+                    }
+                },
+                opened_at: time::OffsetDateTime::now_utc(),
+            }),
+            VoteEvent::Ballot(_) => VoteChange::None,
+            VoteEvent::Close(_) => VoteChange::Finish(VoteState::Closed),
+            VoteEvent::Cancel(_) => VoteChange::Finish(VoteState::Cancelled),
+        };
+        let seq = self.audit.vote(vote_id, entry, change);
+        let inputs = self.inputs.clone();
+        match (event, voter) {
+            (VoteEvent::Ballot(_), Some(voter)) => {
+                tokio::spawn(async move {
+                    if let (Ok(Some(seq)), Some(inputs)) = (seq.await, inputs.upgrade()) {
+                        let _ = inputs.send(ActorInput::BallotRecorded {
+                            vote_id,
+                            voter,
+                            seq,
+                        });
+                    }
+                });
+            }
+            (VoteEvent::Close(_), _) => {
+                let state = self.state.clone();
+                tokio::spawn(async move {
+                    let close_seq = seq.await.ok().flatten();
+                    let checkpoint = match crate::vote::seal(&state, vote_id, close_seq).await {
+                        Ok(checkpoint) => Some(checkpoint),
+                        Err(error) => {
+                            tracing::error!(%error, %vote_id, "could not seal a vote");
+                            None
+                        }
+                    };
+                    if let Some(inputs) = inputs.upgrade() {
+                        let _ = inputs.send(ActorInput::VoteSealed {
+                            vote_id,
+                            checkpoint,
+                        });
+                    }
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// The audit actor of a subject in this meeting (a moderator or a roll-call voter),
+    /// even if it has left meanwhile.
+    fn event_actor(&self, subject: UserId) -> EventActor {
+        let id = subject.to_string();
+        self.people
+            .values()
+            .map(|(p, _)| &p.actor)
+            .find(|actor| actor.id == id)
+            .cloned()
+            .unwrap_or_else(|| EventActor {
+                kind: plenum_audit::ActorKind::User,
+                id,
+                tenant: self.tenant.clone(),
+            })
     }
 
     /// Queues a frame for one socket; a socket that cannot keep up is closed.

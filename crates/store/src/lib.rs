@@ -13,7 +13,7 @@
 //! What is stored: `tenants` and their accounts (`users`, each with one role),
 //! refresh-token families (`refresh_tokens`, only the SHA-256 of each token), `meetings`,
 //! their `invites` and `meeting_bans`, and small instance facts in `settings` (for
-//! example whether the demo data was created).
+//! example whether the demo data was created), and formal `votes` (the `votes` module).
 //! The audit trail lives in `audit_*` tables (see the `audit` module); a [`Tx`] lets a
 //! change and its audit entry commit together.
 
@@ -105,6 +105,9 @@ pub use lockout::{FailureOutcome, LockRule};
 
 mod external;
 pub use external::ExternalSession;
+
+mod votes;
+pub use votes::{MAX_VOTES_PER_MEETING, NewVote, VoteRecord, VoteSeal, VoteState};
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, tenant_id, created_at";
 const MEETING_COLUMNS: &str = "id, owner_id, title, password_hash, waiting_room, created_at, updated_at, description, \

@@ -14,3 +14,4 @@ mod random;
 mod reactions;
 mod resume;
 mod support;
+mod votes;

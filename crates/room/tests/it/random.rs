@@ -141,6 +141,8 @@ impl Model {
                     }
                     self.check_phase(m, *to, seen, &message.message, &context);
                 }
+                // This room runs no votes (`enable_votes` is never called).
+                RoomOutput::Vote(_) => panic!("a vote without votes enabled: {context}"),
                 RoomOutput::Close { conn, code, .. } => {
                     assert!(
                         self.open.remove(conn).is_some(),
@@ -288,6 +290,7 @@ fn kind(output: &RoomOutput) -> &'static str {
         },
         RoomOutput::Close { .. } => "close",
         RoomOutput::BanAdded(_) => "ban_added",
+        RoomOutput::Vote(_) => "vote",
         RoomOutput::Ended => "room_ended",
         RoomOutput::Bridge(command) => match command {
             BridgeCommand::AddParticipant { .. } => "add",

@@ -71,6 +71,12 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/checkpoint", get(audit::checkpoint))
         .route("/audit/export", get(audit::export_bundle))
         .route("/audit/entries/{seq}/proof", get(audit::proof))
+        .route("/meetings/{id}/votes", get(crate::vote::api::list))
+        .route(
+            "/votes/{vote}/protocol",
+            get(crate::vote::api::protocol_json),
+        )
+        .route("/votes/{vote}/receipt", get(crate::vote::api::receipt))
         .route("/auth/ldap/login", post(ldap::login))
         .merge(oidc::routes())
         .merge(admin::routes())

@@ -147,6 +147,19 @@ impl Signer {
     }
 }
 
+impl Signer {
+    /// Runs `sign` with the current key (a vote's result statement), serialised with
+    /// checkpoint signing, so the key cannot rotate in between.
+    pub async fn with_current_key<T>(
+        &self,
+        sign: impl FnOnce(&SigningKey) -> T,
+    ) -> Result<T, CheckpointFailure> {
+        let slot = self.key.lock().await;
+        let (key, _) = slot.as_ref().ok_or(CheckpointFailure::NoKey)?;
+        Ok(sign(key))
+    }
+}
+
 /// Appends the `audit.key_valid` entry of `key` unless the trail already has it (or
 /// always, with `again`).
 async fn record(store: &Store, key: &KeyRecord, again: bool) -> Result<(), CheckpointFailure> {

@@ -143,6 +143,30 @@ pub async fn inclusion_proof(store: &Store, seq: u64) -> Result<InclusionProof, 
     })
 }
 
+/// Entries `seqs` with their inclusion proofs in the tree of the first `size` stored leaves
+/// (one pass over the trail for all of them). The proofs are of the leaves as stored, so
+/// an entry changed in the database no longer matches its proof.
+pub async fn proven_entries(
+    store: &Store,
+    size: u64,
+    seqs: &[u64],
+) -> Result<Vec<ProvenKey>, ExportError> {
+    let tree = tree(store, size).await?;
+    let mut out = Vec::with_capacity(seqs.len());
+    for &seq in seqs {
+        let entry = match store.audit_entry(seq).await {
+            Ok(entry) => entry,
+            Err(StoreError::NotFound) => return Err(ExportError::NoSuchEntry(seq)),
+            Err(e) => return Err(e.into()),
+        };
+        let proof = tree
+            .inclusion_proof(seq, size)
+            .map_err(|e| ExportError::Corrupt(e.to_string()))?;
+        out.push(ProvenKey { entry, proof });
+    }
+    Ok(out)
+}
+
 /// Entries `from..to`, page by page.
 async fn entries(store: &Store, from: u64, to: u64) -> Result<Vec<BundleEntry>, ExportError> {
     let mut out = Vec::new();

@@ -8,9 +8,11 @@
 use super::{AuditEvent, EventActor, Outcome, RequestMeta};
 use crate::state::AppState;
 use crate::tokens::Claims;
-use plenum_protocol::MeetingId;
 use plenum_protocol::signaling::ClientMessage;
-use tokio::sync::mpsc;
+use plenum_protocol::{MeetingId, VoteId};
+use plenum_store::{NewVote, VoteState};
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
 
 /// Who a connection in a meeting is, for its audit entries.
 #[derive(Clone, Debug)]
@@ -39,6 +41,25 @@ enum Job {
         subject: String,
         event: AuditEvent,
     },
+    /// Append a vote's entry (and its change to the `votes` row, in one transaction) and
+    /// answer with its seq.
+    Vote {
+        vote_id: VoteId,
+        entry: Box<plenum_audit::Entry>,
+        change: VoteChange,
+        seq: oneshot::Sender<Option<u64>>,
+    },
+}
+
+/// What a vote entry changes in the `votes` table besides the trail.
+#[derive(Debug)]
+pub enum VoteChange {
+    /// `vote.open`: the row is created.
+    Open(NewVote),
+    /// `vote.ballot`: nothing.
+    None,
+    /// `vote.close` or `vote.cancel`: the row ends with the vote's seqs.
+    Finish(VoteState),
 }
 
 /// The sending half the meeting actor holds.
@@ -126,6 +147,25 @@ impl MeetingAudit {
         });
     }
 
+    /// Appends a vote entry (built by `plenum_vote`, without source or request id) with
+    /// its change to the `votes` row; the receiver gets its seq (`None` if it could not be
+    /// stored, which is logged).
+    pub fn vote(
+        &self,
+        vote_id: VoteId,
+        entry: plenum_audit::Entry,
+        change: VoteChange,
+    ) -> oneshot::Receiver<Option<u64>> {
+        let (seq, receiver) = oneshot::channel();
+        self.send(Job::Vote {
+            vote_id,
+            entry: Box::new(entry),
+            change,
+            seq,
+        });
+        receiver
+    }
+
     fn send(&self, job: Job) {
         // The writer lives as long as any sender; a send fails only during shutdown.
         if self.jobs.send(job).is_err() {
@@ -167,7 +207,9 @@ fn moderation_action(
 }
 
 /// The writer: appends jobs one after another, so their seqs follow the meeting's order.
+/// It also collects each running vote's seqs, which its close or cancel stores.
 async fn write(state: AppState, mut queue: mpsc::UnboundedReceiver<Job>) {
+    let mut vote_seqs: HashMap<VoteId, Vec<u64>> = HashMap::new();
     while let Some(job) = queue.recv().await {
         match job {
             // audit() logs a failure with the request id; nothing else to undo.
@@ -184,8 +226,55 @@ async fn write(state: AppState, mut queue: mpsc::UnboundedReceiver<Job>) {
                     tracing::error!(%error, request_id = %meta.request_id, "could not persist a ban");
                 }
             }
+            Job::Vote {
+                vote_id,
+                entry,
+                change,
+                seq,
+            } => {
+                let seqs = vote_seqs.entry(vote_id).or_default();
+                let finished = matches!(change, VoteChange::Finish(_));
+                let appended = persist_vote(&state, vote_id, *entry, change, seqs).await;
+                match appended {
+                    Ok(appended) => seqs.push(appended),
+                    // Names the vote only: an entry may be a pseudonymous ballot.
+                    Err(ref error) => {
+                        tracing::error!(%error, %vote_id, "could not record a vote event")
+                    }
+                }
+                if finished {
+                    vote_seqs.remove(&vote_id);
+                }
+                // The actor may have ended meanwhile; nobody is left to tell then.
+                let _ = seq.send(appended.ok());
+            }
         }
     }
+}
+
+/// Appends a vote entry and applies its change in one transaction; `earlier` are the seqs
+/// of the vote's entries before this one.
+async fn persist_vote(
+    state: &AppState,
+    vote_id: VoteId,
+    entry: plenum_audit::Entry,
+    change: VoteChange,
+    earlier: &[u64],
+) -> anyhow::Result<u64> {
+    let mut tx = state.store.begin().await?;
+    let appended = tx.append_audit(entry).await?;
+    match change {
+        VoteChange::Open(vote) => tx.insert_vote(&vote).await?,
+        VoteChange::None => {}
+        VoteChange::Finish(end) => {
+            let mut seqs = earlier.to_vec();
+            seqs.push(appended.seq);
+            let now = time::OffsetDateTime::now_utc();
+            tx.finish_vote(vote_id, end, now, &seqs).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(appended.seq)
 }
 
 async fn persist_ban(

@@ -86,6 +86,19 @@ impl EventActor {
         }
     }
 
+    /// The actor as an entry carries it: the system by name, anyone else by the salted
+    /// hash of its id.
+    pub fn entry_actor(&self) -> Actor {
+        Actor {
+            kind: self.kind,
+            id: if self.kind == ActorKind::System {
+                Value::text(self.id.clone())
+            } else {
+                personal(&self.id)
+            },
+        }
+    }
+
     /// Someone not (yet) authenticated: a failed login, a refused token.
     pub fn anonymous(tenant: &str) -> Self {
         Self {
@@ -199,15 +212,8 @@ impl AuditEvent {
         Entry {
             seq: 0,
             time_ms,
+            actor: self.actor.entry_actor(),
             tenant: self.actor.tenant,
-            actor: Actor {
-                kind: self.actor.kind,
-                id: if self.actor.kind == ActorKind::System {
-                    Value::text(self.actor.id)
-                } else {
-                    personal(&self.actor.id)
-                },
-            },
             source: meta.source.map(|ip| personal(&ip.to_string())),
             action: self.action.to_owned(),
             resource: self.resource,

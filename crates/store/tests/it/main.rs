@@ -137,6 +137,7 @@ mod external;
 mod identity;
 mod schedule;
 mod siem;
+mod votes;
 
 fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()

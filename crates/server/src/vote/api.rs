@@ -1,0 +1,155 @@
+//! REST for votes: a meeting's list, a protocol (JSON) and a voter's receipt.
+//!
+//! Who may read: anyone holding a meeting or guest token of the vote's meeting (every
+//! participant must be able to check a result), the meeting's owner with an account token,
+//! and auditors (`vote_read`) within their tenant.
+
+use super::{VoteSealError, protocol};
+use crate::api::ApiError;
+use crate::api::extract::{ApiPath, Bearer};
+use crate::authz::{self, Permission};
+use crate::state::AppState;
+use crate::tokens::{Claims, TokenKind};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use plenum_protocol::vote::VoteMode;
+use plenum_protocol::{MeetingId, VoteId};
+use plenum_store::{StoreError, VoteRecord};
+use plenum_vote::{Protocol, Receipt};
+use serde::{Deserialize, Serialize};
+
+/// One vote in a meeting's list.
+#[derive(Serialize)]
+pub struct VoteListing {
+    id: VoteId,
+    meeting_id: MeetingId,
+    subject: String,
+    mode: VoteMode,
+    state: &'static str,
+    opened_at: String,
+    closed_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ReceiptQuery {
+    seq: u64,
+}
+
+/// `GET /meetings/{id}/votes`
+pub async fn list(
+    State(state): State<AppState>,
+    Bearer(claims): Bearer,
+    ApiPath(meeting): ApiPath<MeetingId>,
+) -> Result<Json<Vec<VoteListing>>, ApiError> {
+    let votes = state.store.votes_of_meeting(meeting).await?;
+    let tenant = votes.first().map(|v| v.tenant_id.clone());
+    check_reader(&state, &claims, meeting, tenant.as_deref()).await?;
+    Ok(Json(votes.into_iter().map(listing).collect()))
+}
+
+/// `GET /votes/{vote}/protocol`
+pub async fn protocol_json(
+    State(state): State<AppState>,
+    Bearer(claims): Bearer,
+    ApiPath(vote): ApiPath<VoteId>,
+) -> Result<Json<Protocol>, ApiError> {
+    let record = readable_vote(&state, &claims, vote).await?;
+    Ok(Json(protocol(&state, &record).await.map_err(seal_error)?))
+}
+
+/// `GET /votes/{vote}/receipt?seq=N`
+pub async fn receipt(
+    State(state): State<AppState>,
+    Bearer(claims): Bearer,
+    ApiPath(vote): ApiPath<VoteId>,
+    query: Result<Query<ReceiptQuery>, QueryRejection>,
+) -> Result<Json<Receipt>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let record = readable_vote(&state, &claims, vote).await?;
+    let protocol = protocol(&state, &record).await.map_err(seal_error)?;
+    let receipt = protocol
+        .receipt_for(query.seq)
+        .map_err(|_| ApiError::not_found("no ballot of this vote at that seq"))?;
+    Ok(Json(receipt))
+}
+
+/// The vote, if the caller may read it (an unknown vote and one out of reach are both 404
+/// to a caller without the auditor's right, so ids cannot be probed).
+async fn readable_vote(
+    state: &AppState,
+    claims: &Claims,
+    vote: VoteId,
+) -> Result<VoteRecord, ApiError> {
+    let record = match state.store.vote(vote).await {
+        Ok(record) => record,
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("no such vote")),
+        Err(error) => return Err(error.into()),
+    };
+    check_reader(state, claims, record.meeting_id, Some(&record.tenant_id)).await?;
+    Ok(record)
+}
+
+async fn check_reader(
+    state: &AppState,
+    claims: &Claims,
+    meeting: MeetingId,
+    tenant: Option<&str>,
+) -> Result<(), ApiError> {
+    let participant =
+        matches!(claims.kind, TokenKind::Meeting | TokenKind::Guest) && claims.mtg == Some(meeting);
+    if participant {
+        return Ok(());
+    }
+    if claims.kind == TokenKind::User {
+        let owner = match state.store.meeting_by_id(meeting).await {
+            Ok(stored) => stored.owner_id == claims.sub,
+            Err(StoreError::NotFound) => false,
+            Err(error) => return Err(error.into()),
+        };
+        if owner {
+            return Ok(());
+        }
+        let in_reach = tenant.is_none_or(|tenant| {
+            authz::instance_wide(claims.account_role(), claims.tenant())
+                || claims.tenant() == tenant
+        });
+        if authz::allowed(claims.account_role(), Permission::VoteRead) && in_reach {
+            return Ok(());
+        }
+    }
+    Err(authz::forbidden(
+        claims,
+        Permission::VoteRead,
+        Some(format!("meeting:{meeting}")),
+    ))
+}
+
+fn listing(record: VoteRecord) -> VoteListing {
+    VoteListing {
+        id: record.id,
+        meeting_id: record.meeting_id,
+        subject: record.subject,
+        mode: record.mode,
+        state: record.state.as_str(),
+        opened_at: rfc3339(record.opened_at),
+        closed_at: record.closed_at.map(rfc3339),
+    }
+}
+
+fn rfc3339(time: time::OffsetDateTime) -> String {
+    time.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn seal_error(error: VoteSealError) -> ApiError {
+    match error {
+        VoteSealError::NotClosed | VoteSealError::NotSealed => ApiError::new(
+            StatusCode::CONFLICT,
+            "not_closed",
+            "the vote has no sealed result (still open, cancelled or interrupted)",
+        ),
+        other => ApiError::internal(&other),
+    }
+}

@@ -1,0 +1,126 @@
+//! Contract tests of the `votes` table: a vote opens, closes or is cancelled once, is sealed
+//! once, lists per meeting in opening order, and open votes of a restarted meeting are
+//! marked interrupted.
+
+use super::TestStore;
+use plenum_protocol::vote::VoteMode;
+use plenum_protocol::{DEFAULT_TENANT, MeetingId, VoteId};
+use plenum_store::{NewVote, StoreError, VoteSeal, VoteState};
+use time::Duration;
+
+contract!(
+    a_vote_opens_closes_and_is_sealed_once,
+    votes_list_per_meeting_and_open_ones_are_interrupted,
+);
+
+fn new_vote(meeting: MeetingId, minutes: i64, mode: VoteMode) -> NewVote {
+    NewVote {
+        id: VoteId::random(),
+        tenant_id: DEFAULT_TENANT.to_owned(),
+        meeting_id: meeting,
+        subject: format!("motion {minutes}"),
+        mode,
+        opened_at: super::t0() + Duration::minutes(minutes),
+    }
+}
+
+async fn open(s: &TestStore, vote: &NewVote) {
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_vote(vote).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn a_vote_opens_closes_and_is_sealed_once(s: &TestStore) {
+    let owner = super::user(s, "ada").await;
+    let meeting = super::meeting(s, owner, "Board").await;
+    let vote = new_vote(meeting, 0, VoteMode::Pseudonymous);
+    open(s, &vote).await;
+    let stored = s.vote(vote.id).await.unwrap();
+    assert_eq!(stored.state, VoteState::Open);
+    assert_eq!(stored.mode, VoteMode::Pseudonymous);
+    assert_eq!(stored.subject, vote.subject);
+    assert_eq!(stored.opened_at, vote.opened_at);
+    assert!(stored.entry_seqs.is_empty());
+    assert_eq!(stored.seal, None);
+    let seal = VoteSeal {
+        checkpoint_size: 12,
+        key_seq: 1,
+        summary: "{}".into(),
+        statement: "plenum vote result\n".into(),
+        signature: "— key AAAA\n".into(),
+    };
+    // Only a closed vote is sealed.
+    assert!(matches!(
+        s.seal_vote(vote.id, &seal).await,
+        Err(StoreError::NotFound)
+    ));
+    let closed_at = vote.opened_at + Duration::minutes(3);
+    let mut tx = s.begin().await.unwrap();
+    tx.finish_vote(vote.id, VoteState::Closed, closed_at, &[4, 6, 9])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // A vote ends once: a second close or a cancel finds no open vote.
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(
+        tx.finish_vote(vote.id, VoteState::Cancelled, closed_at, &[4])
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    tx.rollback().await.unwrap();
+    s.seal_vote(vote.id, &seal).await.unwrap();
+    assert!(matches!(
+        s.seal_vote(vote.id, &seal).await,
+        Err(StoreError::NotFound)
+    ));
+    let stored = s.vote(vote.id).await.unwrap();
+    assert_eq!(stored.state, VoteState::Closed);
+    assert_eq!(stored.closed_at, Some(closed_at));
+    assert_eq!(stored.entry_seqs, vec![4, 6, 9]);
+    assert_eq!(stored.seal, Some(seal));
+    assert!(matches!(
+        s.vote(VoteId::random()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn votes_list_per_meeting_and_open_ones_are_interrupted(s: &TestStore) {
+    let owner = super::user(s, "ada").await;
+    let board = super::meeting(s, owner, "Board").await;
+    let council = super::meeting(s, owner, "Council").await;
+    let later = new_vote(board, 5, VoteMode::RollCall);
+    let earlier = new_vote(board, 1, VoteMode::Pseudonymous);
+    let elsewhere = new_vote(council, 2, VoteMode::RollCall);
+    for vote in [&later, &earlier, &elsewhere] {
+        open(s, vote).await;
+    }
+    let mut tx = s.begin().await.unwrap();
+    tx.finish_vote(earlier.id, VoteState::Cancelled, super::t0(), &[1, 2])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let listed: Vec<_> = s
+        .votes_of_meeting(board)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.id, v.state))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (earlier.id, VoteState::Cancelled),
+            (later.id, VoteState::Open)
+        ]
+    );
+    assert_eq!(s.interrupt_open_votes(board, super::t0()).await.unwrap(), 1);
+    assert_eq!(
+        s.vote(later.id).await.unwrap().state,
+        VoteState::Interrupted
+    );
+    assert_eq!(
+        s.vote(earlier.id).await.unwrap().state,
+        VoteState::Cancelled
+    );
+    assert_eq!(s.vote(elsewhere.id).await.unwrap().state, VoteState::Open);
+}
