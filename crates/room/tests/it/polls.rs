@@ -274,10 +274,7 @@ fn bad_requests_are_refused_with_clear_codes_and_the_poll_goes_on() {
     ] {
         refused(&mut m, 1, bad, ErrorCode::BadMessage);
     }
-    assert_eq!(
-        views(&m.msg(1, None, too_many(base.clone(), 10))).len(),
-        3
-    );
+    assert_eq!(views(&m.msg(1, None, too_many(base.clone(), 10))).len(), 3);
     refused(&mut m, 1, create(base.clone()), ErrorCode::PollAlreadyOpen);
     refused(
         &mut m,
