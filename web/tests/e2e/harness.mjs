@@ -7,7 +7,6 @@
 // being measured.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -69,17 +68,6 @@ export async function freeTcpPort() {
   return port;
 }
 
-export async function freeUdpPort(ip = '127.0.0.1') {
-  const socket = createSocket('udp4');
-  await new Promise((ok, fail) => {
-    socket.once('error', fail);
-    socket.bind(0, ip, ok);
-  });
-  const { port } = socket.address();
-  await new Promise((ok) => socket.close(ok));
-  return port;
-}
-
 /** Thrown by a `waitFor` check to give up at once (the awaited thing can no longer happen). */
 export class GiveUp extends Error {}
 
@@ -118,10 +106,10 @@ export async function startServer({ env = {}, args = [], mediaIp = '127.0.0.1', 
   // A test that must name the server's URL before it starts (say, to an identity provider)
   // picks the port itself.
   httpPort ??= await freeTcpPort();
-  const mediaPort = await freeUdpPort(mediaIp);
+  // Media port 0: each media thread binds a free port of its own and announces it.
   const child = spawn(
     bin,
-    ['serve', '--data-dir', dataDir, '--http-bind', `${httpIp}:${httpPort}`, '--media-bind', `${mediaIp}:${mediaPort}`, ...args],
+    ['serve', '--data-dir', dataDir, '--http-bind', `${httpIp}:${httpPort}`, '--media-bind', `${mediaIp}:0`, ...args],
     {
       cwd: REPO_DIR,
       detached: true,
