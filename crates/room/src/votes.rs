@@ -69,8 +69,7 @@ pub(crate) type Refusal = (ErrorCode, String);
 #[derive(Debug)]
 struct Pending {
     option: String,
-    /// The voter's token (pseudonymous): kept here because the machine forgets its tokens
-    /// at close, which may come before the seq does.
+    /// The voter's token (pseudonymous), for its confirmation.
     token: Option<String>,
     txn: Option<String>,
 }
@@ -228,7 +227,11 @@ impl Votes {
             .vote
             .cast(&voter.to_string(), option, unix_ms(clock, now))
             .map_err(ballot_refusal)?;
-        let token = current.vote.token_of(&voter.to_string()).map(str::to_owned);
+        // From the record: the machine forgets its tokens when this ballot closes the vote.
+        let token = match &cast.ballot {
+            BallotRecord::Pseudonymous { token, .. } => Some(token.clone()),
+            BallotRecord::RollCall { .. } => None,
+        };
         let (published, by) = match &cast.ballot {
             BallotRecord::RollCall { name, option, .. } => (
                 PublishedBallot {

@@ -30,4 +30,5 @@ mod processes;
 mod siem;
 mod signaling;
 mod token_matrix;
+mod votes;
 mod web;
