@@ -77,6 +77,10 @@ pub fn routes() -> Router<AppState> {
             get(crate::vote::api::protocol_json),
         )
         .route("/votes/{vote}/receipt", get(crate::vote::api::receipt))
+        .route(
+            "/votes/{vote}/protocol.pdf",
+            get(crate::vote::api::protocol_pdf),
+        )
         .route("/auth/ldap/login", post(ldap::login))
         .merge(oidc::routes())
         .merge(admin::routes())

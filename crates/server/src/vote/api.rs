@@ -13,11 +13,13 @@ use crate::tokens::{Claims, TokenKind};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use plenum_protocol::vote::VoteMode;
 use plenum_protocol::{MeetingId, VoteId};
 use plenum_store::{StoreError, VoteRecord};
 use plenum_vote::{Protocol, Receipt};
+use plenum_vote_pdf::Lang;
 use serde::{Deserialize, Serialize};
 
 /// One vote in a meeting's list.
@@ -35,6 +37,11 @@ pub struct VoteListing {
 #[derive(Deserialize)]
 pub struct ReceiptQuery {
     seq: u64,
+}
+
+#[derive(Deserialize)]
+pub struct PdfQuery {
+    lang: Option<String>,
 }
 
 /// `GET /meetings/{id}/votes`
@@ -57,6 +64,27 @@ pub async fn protocol_json(
 ) -> Result<Json<Protocol>, ApiError> {
     let record = readable_vote(&state, &claims, vote).await?;
     Ok(Json(protocol(&state, &record).await.map_err(seal_error)?))
+}
+
+/// `GET /votes/{vote}/protocol.pdf?lang=de|en` (German by default): the protocol on paper,
+/// rendered only when it verifies.
+pub async fn protocol_pdf(
+    State(state): State<AppState>,
+    Bearer(claims): Bearer,
+    ApiPath(vote): ApiPath<VoteId>,
+    query: Result<Query<PdfQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let lang = match query.lang.as_deref() {
+        None | Some("de") => Lang::De,
+        Some("en") => Lang::En,
+        Some(_) => return Err(ApiError::bad_request("invalid_query", "lang is de or en")),
+    };
+    let record = readable_vote(&state, &claims, vote).await?;
+    let protocol = protocol(&state, &record).await.map_err(seal_error)?;
+    let pdf = plenum_vote_pdf::render(&protocol, lang)
+        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "protocol_invalid", e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf))
 }
 
 /// `GET /votes/{vote}/receipt?seq=N`

@@ -14,6 +14,7 @@ use sqlx::Row as _;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
+use tower::ServiceExt as _;
 
 /// Five people in one meeting: alice (owner), bob and carol (accounts), two guests.
 struct Board {
@@ -217,6 +218,26 @@ async fn roll_call_vote_refusals_result_protocol_and_receipts() {
         receipts.push(receipt);
     }
     verify_protocol(&protocol, &receipts).unwrap();
+    for lang in ["de", "en"] {
+        let path = format!("/api/v1/votes/{vote}/protocol.pdf?lang={lang}");
+        let request = axum::http::Request::get(path)
+            .header("authorization", format!("Bearer {}", b.tokens[4]))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = b.served.app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200, "{lang}");
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        let pdf = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "{lang}");
+    }
+    b.get(
+        &b.tokens[4],
+        &format!("/api/v1/votes/{vote}/protocol.pdf?lang=fr"),
+    )
+    .await
+    .assert_problem(400, "invalid_query");
     // Not a ballot of this vote; unknown vote; someone from elsewhere.
     b.get(&b.tokens[1], &format!("/api/v1/votes/{vote}/receipt?seq=0"))
         .await
