@@ -56,23 +56,55 @@
 //!   not the bytes.
 //!
 //! The price was thought to be depacketizing and repacketizing every frame; the profile
-//! says otherwise (issue 7; `benches/forward.rs` prints µs and heap allocations per
-//! forwarded RTP packet; `valgrind --tool=callgrind --toggle-collect='plenum_sfu::Sfu::*'
-//! --zero-before='forward::Bench::run'` on it counts the instructions of the measured
-//! phase). Most of the time goes to str0m's send side: with bandwidth estimation on (the
-//! layer choice needs it) its leaky-bucket pacer releases one packet per
-//! `Rtc::handle_input(Input::Timeout)`, each of which runs `Session::handle_timeout`,
-//! snapshotting every send queue of that `Rtc` and walking every stream, and `poll_output`
-//! walks them again. So the cost per packet grows with the streams a subscriber receives:
-//! in 10x10 (18 streams each) `Session::handle_timeout` is 56 % of the SFU's time and
-//! `poll_output` 36 %, depacketizing and packetizing (`Media::do_payload`, `poll_sample`)
-//! about 6 %, SRTP below 1 %; in 1to50 (2 streams each, 28 000 instructions per packet)
-//! SRTP is 10 %, packetizing 8 %, RTP header and extension writing 9 %, pacer and BWE
-//! 20 %. RTP mode goes through the same send queues and pacer, so it would save only the
-//! packetizing share, at the cost of rewriting sequence numbers, timestamps and codec
-//! descriptors ourselves: it does not pay while the pacer costs what it does. The next
-//! lever is the pacer (a burst per timeout, as str0m's null pacer does without BWE), in
-//! str0m or by our own send-side estimate over its null pacer.
+//! says otherwise (issue 7). `benches/forward.rs` prints µs and heap allocations per
+//! forwarded RTP packet; callgrind counts the instructions of its measured phase:
+//!
+//! ```text
+//! cargo bench -p plenum-sfu --bench forward --no-run    # prints the binary's path
+//! valgrind --tool=callgrind --toggle-collect='plenum_sfu::Sfu::*' \
+//!   --zero-before='forward::Bench::run' target/release/deps/forward-<hash> --bench quick 1to50
+//! callgrind_annotate --inclusive=yes callgrind.out.<pid>   # total Ir ÷ "rtp out"
+//! ```
+//!
+//! # Where the time goes
+//! Instructions per forwarded RTP packet (2 s of media; 1to50: one publisher, 50 viewers
+//! with 2 streams each; 10x10: ten publishers, each viewer gets 18 streams), inclusive:
+//!
+//! | | 1to50, BWE on (today) | 1to50, BWE off | 10x10, BWE on (today) | 10x10, BWE off |
+//! |---|---:|---:|---:|---:|
+//! | **total** | **28 250** | **22 060** | **49 760** | **37 480** |
+//! | `Session::handle_timeout` (packetize, walk every stream) | 6 620 | 3 900 | 16 440 | 9 300 |
+//! | `Session::poll_datagram` (RTP header, SRTP) | 7 690 | 8 200 | 7 560 | 8 760 |
+//! | of which SRTP `protect_rtp` | 2 830 | 2 840 | 2 550 | 2 840 |
+//! | `Media::do_payload` + `poll_sample` (packetize, depacketize) | 2 550 | 2 510 | 5 250 | 4 220 |
+//! | leaky-bucket pacer / null pacer | 1 790 | 460 | 7 880 | 700 |
+//! | BWE (`Bwe::update`, `Bwe::handle_timeout`) | 3 170 | – | 1 950 | – |
+//! | RTCP in (`handle_rtcp_receive`, mostly TWCC feedback) | 3 380 | 1 170 | 1 550 | 420 |
+//! | `Session::poll_timeout` (walk every stream) | 1 420 | 960 | 4 600 | 3 320 |
+//! | `memcpy` (send buffer, packet copies) | 3 790 | 3 660 | 7 180 | 6 350 |
+//!
+//! BWE off means `RtcConfig::enable_bwe` not called on subscribe `Rtc`s: str0m then uses
+//! its null pacer and no estimator, but still writes the transport-wide sequence number,
+//! registers every sent packet and parses the browsers' TWCC feedback; leaving the TWCC
+//! extension out as well gives 18 790 (1to50) and 36 610 (10x10). Trimming the other
+//! subscribe header extensions (abs-send-time, rid, repaired-rid), RTCP report intervals,
+//! send-buffer and reorder sizes changes less than 3 %. With BWE on, 10x10 also forwarded
+//! only 14 860 packets in the window, against 18 000 (all media) with BWE off.
+//!
+//! So turning the estimator off saves 22–25 %, not the factor issue 7 needs, and costs the
+//! delay-based estimate the layer choice rests on (without it only loss — str0m's
+//! `PeerStats::egress_loss_fraction` with a stats interval, or receiver reports — is left,
+//! i.e. a layer goes down only once the link already drops packets, and up blindly,
+//! without probing). The larger cost is the same with and without BWE: 2–2.7
+//! `Session::handle_timeout`s per forwarded packet (a frame written to a subscriber's
+//! `Rtc` asks for one at once), each of which packetizes by asking every media of that
+//! `Rtc` and snapshots every send queue, and each `poll_output` computes the next timeout
+//! over every stream again: O(streams per subscriber) per frame. RTP mode goes
+//! through the same calls, so it would save only the packetizing share. The levers, in
+//! order: poll a subscriber's `Rtc` once per batch of received datagrams instead of once
+//! per frame (the bridge already reads batches), so one walk serves the frames of several
+//! publishers that arrived together; then
+//! the same walks in str0m (a burst per pacer timeout, dirty-stream tracking).
 //!
 //! [str0m]: https://docs.rs/str0m
 
