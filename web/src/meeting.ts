@@ -301,12 +301,12 @@ export class MeetingController {
    * A vote document from the REST API (`/votes/{vote}/protocol`, `…/receipt?seq=N`) with this
    * meeting's token, as text; `null` (and a notice) when it cannot be had.
    */
-  async voteDocument(path: string): Promise<string | null> {
+  async voteDocument(path: string): Promise<Blob | null> {
     const token = this.token?.access_token;
     if (!token) return null;
     try {
       const response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${token}` } });
-      if (response.ok) return await response.text();
+      if (response.ok) return await response.blob();
       this.notice('vote.error.download', { code: response.status });
     } catch {
       this.notice('error.network');

@@ -6,13 +6,13 @@
  */
 
 import { useState } from 'preact/hooks';
-import { t } from '../i18n';
+import { getLang, t } from '../i18n';
 import type { MeetingController } from '../meeting';
 import type { VoteMode, VoteOpen } from '../protocol';
 import type { RoomView } from '../roomState';
 import { canCastBallot, optionLabel, voteIsOpen, type VoteView } from '../votes';
 import { Dialog } from './Dialog';
-import { saveText } from './saveText';
+import { saveBlob } from './saveText';
 import './polls.css';
 
 interface Props {
@@ -49,8 +49,8 @@ function VoteCard({ vote, controller, moderator }: { vote: VoteView; controller:
     void controller.pollRequest('vote.ballot', { vote_id: vote.voteId, option });
   };
   const saveDocument = async (path: string, name: string) => {
-    const text = await controller.voteDocument(path);
-    if (text !== null) saveText(text, name, 'application/json');
+    const file = await controller.voteDocument(path);
+    if (file !== null) saveBlob(file, name);
   };
 
   return (
@@ -124,6 +124,9 @@ function VoteCard({ vote, controller, moderator }: { vote: VoteView; controller:
           <div class="poll-actions">
             <button type="button" class="btn btn-small" onClick={() => void saveDocument(`/votes/${vote.voteId}/protocol`, `vote-${vote.voteId}.json`)}>
               {t('vote.downloadProtocol')}
+            </button>
+            <button type="button" class="btn btn-small" onClick={() => void saveDocument(`/votes/${vote.voteId}/protocol.pdf?lang=${getLang()}`, `vote-${vote.voteId}-${getLang()}.pdf`)}>
+              {t('vote.downloadProtocolPdf')}
             </button>
             {vote.ballot && (
               <button

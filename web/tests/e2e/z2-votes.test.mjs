@@ -62,7 +62,7 @@ function shownVote(browser) {
 
 async function download(browser, label) {
   const [file] = await Promise.all([browser.page.waitForEvent('download'), browser.page.getByRole('button', { name: label, exact: true }).click()]);
-  return readFileSync(await file.path(), 'utf8');
+  return readFileSync(await file.path());
 }
 
 function pythonVerifier() {
@@ -158,6 +158,18 @@ test('roll-call and pseudonymous votes: guests cannot vote, one ballot each, aut
     assert.equal(cli.status, 0, `plenum vote verify: ${cli.stdout}${cli.stderr}`);
     const py = spawnSync(pythonVerifier(), [join(REPO_DIR, 'tools/vote-verify/plenum_vote_verify.py'), protocolPath, ...receipts.flatMap((r) => ['--receipt', r])], { encoding: 'utf8' });
     assert.equal(py.status, 0, `python verifier: ${py.stdout}${py.stderr}`);
+
+    // The PDF (in the page's language, English here) prints the subject, the tally and
+    // the checkpoint root of the JSON it belongs to.
+    const pdfPath = join(dir, 'protocol.pdf');
+    writeFileSync(pdfPath, await download(owner, 'Download protocol (PDF)'));
+    const pdfText = spawnSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' });
+    assert.equal(pdfText.status, 0, `pdftotext (poppler-utils): ${pdfText.stderr}`);
+    const protocol = JSON.parse(readFileSync(protocolPath, 'utf8'));
+    const rootHex = Buffer.from(protocol.checkpoint.split('\n')[2], 'base64').toString('hex');
+    for (const expected of ['Voting protocol', 'Adopt the budget', rootHex]) {
+      assert.ok(pdfText.stdout.replace(/\s+/g, '').includes(expected.replace(/\s+/g, '')), `the PDF shows ${expected}`);
+    }
 
     // A receipt for a ballot that is not in the log fails with both verifiers.
     const forgedReceipt = JSON.parse(readFileSync(receipts[0], 'utf8'));
