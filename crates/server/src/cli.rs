@@ -217,7 +217,10 @@ pub fn main() -> ExitCode {
                 let signer = crate::audit::checkpoints::Signer::default();
                 signer.load(&config.audit).await?;
                 let report = crate::audit::retention::run_once(&store, &config, &signer).await?;
-                println!("retention: removed {} audit entries", report.audit_entries);
+                println!(
+                    "retention: removed {} audit entries and {} votes",
+                    report.audit_entries, report.votes
+                );
                 store.close().await;
                 Ok(())
             })

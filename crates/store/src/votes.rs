@@ -260,6 +260,20 @@ impl Store {
         )
     }
 
+    /// Removes the votes that ended (closed, cancelled or interrupted) before `horizon`:
+    /// the retention job's part for `retention.votes`. Open votes stay. The votes' audit
+    /// entries follow `retention.audit`, not this.
+    pub async fn remove_votes_ended_before(
+        &self,
+        horizon: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        execute!(
+            self,
+            "DELETE FROM votes WHERE state <> 'open' AND closed_at < $1",
+            [horizon.unix_timestamp()]
+        )
+    }
+
     pub async fn vote(&self, id: VoteId) -> Result<VoteRecord, StoreError> {
         let row: Option<VoteRow> = fetch!(
             self,

@@ -365,7 +365,7 @@ fn not_sealed(detail: impl Into<String>) -> ApiError {
     ApiError::new(axum::http::StatusCode::CONFLICT, "not_sealed", detail)
 }
 
-fn export_error(error: ExportError) -> ApiError {
+pub(crate) fn export_error(error: ExportError) -> ApiError {
     match error {
         ExportError::NotSealed(_) => not_sealed(error.to_string()),
         ExportError::BadRange { .. } => ApiError::bad_request("invalid_query", error.to_string()),

@@ -1,9 +1,9 @@
 //! The retention job (SEC-18): once a day (and on `plenum retention run`) it deletes data
 //! older than its category's `[retention]` period and records what it did.
 //!
-//! Of the categories, only the audit trail is stored by Plenum so far (chat lives in the
-//! meeting's memory and ends with it; recordings, notes, votes and usage statistics do
-//! not exist yet), so the others always count 0 — docs/configuration.md says so.
+//! Of the categories, Plenum stores the audit trail and votes so far (chat lives in the
+//! meeting's memory and ends with it; recordings, notes and usage statistics do not exist
+//! yet), so the others always count 0 — docs/configuration.md says so.
 //!
 //! Removing audit entries keeps the rest verifiable: the cut is always at a checkpoint
 //! (which seals what is removed, and whose compact range becomes the retained start), and
@@ -24,6 +24,7 @@ pub const PERIOD: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RetentionReport {
     pub audit_entries: u64,
+    pub votes: u64,
 }
 
 /// Runs the job once: seals, cuts the audit trail at the newest checkpoint whose entries
@@ -62,6 +63,15 @@ pub async fn run_at(
             .last()
             .map(|c| c.size),
     };
+    let votes_period =
+        time::Duration::try_from(config.retention.votes).unwrap_or(time::Duration::MAX);
+    report.votes = store
+        .remove_votes_ended_before(
+            time::OffsetDateTime::now_utc()
+                .checked_sub(votes_period)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+        )
+        .await?;
     let head = store.audit_head().await?;
     if let Some(cut) = cut.filter(|c| *c > head.first_seq) {
         // The key is recorded again after the cut, then everything is sealed.
@@ -79,7 +89,7 @@ pub async fn run_at(
     .detail("chat", "0")
     .detail("recordings", "0")
     .detail("notes", "0")
-    .detail("votes", "0")
+    .detail("votes", report.votes.to_string())
     .detail("usage", "0");
     store
         .append_audit(event.into_entry(&RequestMeta::internal(), super::now_ms()))
@@ -98,7 +108,11 @@ pub async fn run(state: AppState) {
             () = state.shutdown.wait() => return,
         }
         match run_once(&state.store, &state.config, &state.audit_signer).await {
-            Ok(report) => tracing::info!(audit_entries = report.audit_entries, "retention run"),
+            Ok(report) => tracing::info!(
+                audit_entries = report.audit_entries,
+                votes = report.votes,
+                "retention run"
+            ),
             Err(error) => tracing::error!(%error, "retention run failed"),
         }
     }

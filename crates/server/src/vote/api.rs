@@ -178,6 +178,8 @@ fn seal_error(error: VoteSealError) -> ApiError {
             "not_closed",
             "the vote has no sealed result (still open, cancelled or interrupted)",
         ),
+        // Retention removed entries the protocol needs: 410, as for audit proofs.
+        VoteSealError::Export(error) => crate::api::audit::export_error(error),
         other => ApiError::internal(&other),
     }
 }

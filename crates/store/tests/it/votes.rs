@@ -11,6 +11,7 @@ use time::Duration;
 contract!(
     a_vote_opens_closes_and_is_sealed_once,
     votes_list_per_meeting_and_open_ones_are_interrupted,
+    retention_removes_ended_votes_only,
 );
 
 fn new_vote(meeting: MeetingId, minutes: i64, mode: VoteMode) -> NewVote {
@@ -123,4 +124,39 @@ async fn votes_list_per_meeting_and_open_ones_are_interrupted(s: &TestStore) {
         VoteState::Cancelled
     );
     assert_eq!(s.vote(elsewhere.id).await.unwrap().state, VoteState::Open);
+}
+
+async fn retention_removes_ended_votes_only(s: &TestStore) {
+    let owner = super::user(s, "ada").await;
+    let board = super::meeting(s, owner, "Board").await;
+    let old = new_vote(board, 0, VoteMode::RollCall);
+    let recent = new_vote(board, 10, VoteMode::RollCall);
+    let still_open = new_vote(board, 1, VoteMode::Pseudonymous);
+    for vote in [&old, &recent, &still_open] {
+        open(s, vote).await;
+    }
+    let mut tx = s.begin().await.unwrap();
+    tx.finish_vote(
+        old.id,
+        VoteState::Closed,
+        super::t0() + Duration::minutes(2),
+        &[1],
+    )
+    .await
+    .unwrap();
+    tx.finish_vote(
+        recent.id,
+        VoteState::Cancelled,
+        super::t0() + Duration::minutes(12),
+        &[2],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let horizon = super::t0() + Duration::minutes(5);
+    assert_eq!(s.remove_votes_ended_before(horizon).await.unwrap(), 1);
+    assert!(matches!(s.vote(old.id).await, Err(StoreError::NotFound)));
+    assert_eq!(s.vote(recent.id).await.unwrap().state, VoteState::Cancelled);
+    assert_eq!(s.vote(still_open.id).await.unwrap().state, VoteState::Open);
+    assert_eq!(s.remove_votes_ended_before(horizon).await.unwrap(), 0);
 }
