@@ -221,6 +221,12 @@ impl Session for JanusSession {
             }
         };
         if let Some(reply) = reply {
+            // Janus's answer to `update` may carry no stream list (it follows in a later
+            // event): record the requested set meanwhile, or the next view would
+            // subscribe the same feeds again (multistream allows duplicates).
+            if reply.data["streams"].as_array().is_none() {
+                self.subscribed = wanted;
+            }
             self.subscription_changed(&reply.data, reply.jsep.as_ref());
             // A new stream starts at Janus's default layer: configure again.
             self.layer = None;
