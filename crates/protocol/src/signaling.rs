@@ -29,6 +29,8 @@ pub mod close_code {
     /// The same participant came back on a new connection (`room.join` with `resume`).
     pub const REPLACED: u16 = 4409;
     pub const INTERNAL_ERROR: u16 = 4500;
+    /// The server is stopping (RFC 6455 "service restart"): reconnect later.
+    pub const SERVER_RESTART: u16 = 1012;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -32,6 +32,8 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument as _;
 
 /// How many frames may wait for one slow socket before the actor gives up on it.
 pub const OUTBOUND_QUEUE: usize = 512;
@@ -94,6 +96,9 @@ pub struct Meetings {
     actors: Arc<Mutex<HashMap<MeetingId, mpsc::UnboundedSender<ActorInput>>>>,
     next_connection: Arc<AtomicU64>,
     bridge: Bridge,
+    /// The actors and the tasks that write or seal for them: shutdown waits for these, so
+    /// the last audit entries of every meeting are in the store before it closes.
+    tasks: TaskTracker,
 }
 
 impl std::fmt::Debug for Meetings {
@@ -108,6 +113,7 @@ impl Meetings {
             actors: Arc::default(),
             next_connection: Arc::new(AtomicU64::new(1)),
             bridge,
+            tasks: TaskTracker::new(),
         }
     }
 
@@ -181,15 +187,40 @@ impl Meetings {
             refused: false,
         };
         let registry = self.clone();
-        tokio::spawn(async move {
-            actor.run(receiver, events).await;
-            registry.forget(meeting);
-        });
+        // The span is attached to the task, not entered inside it: a span entered across
+        // an await stays entered on the worker thread while the task sleeps, and every
+        // other meeting polled there would log inside it.
+        let span = tracing::info_span!("meeting", meeting = %meeting);
+        self.tasks.spawn(
+            async move {
+                actor.run(receiver, events).await;
+                registry.forget(meeting);
+            }
+            .instrument(span),
+        );
         Ok(sender)
     }
 
-    /// Stops the media bridge (at shutdown).
-    pub fn shutdown(&self) {
+    /// Runs a task that belongs to a meeting (its audit writer, a vote's sealing), so that
+    /// shutdown waits for it.
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.tasks.spawn(task);
+    }
+
+    /// At shutdown, after `AppState::shutdown` was triggered (every actor then closes its
+    /// sockets and ends): waits up to `grace` for the actors and their writers, then stops
+    /// the media bridge.
+    pub async fn shutdown(&self, grace: std::time::Duration) {
+        self.tasks.close();
+        if tokio::time::timeout(grace, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                tasks = self.tasks.len(),
+                "meeting tasks still running after the grace period"
+            );
+        }
         self.bridge.shutdown();
     }
 
@@ -296,12 +327,17 @@ impl Actor {
         mut inputs: mpsc::UnboundedReceiver<ActorInput>,
         mut events: mpsc::UnboundedReceiver<BridgeEvent>,
     ) {
-        let span = tracing::info_span!("meeting", meeting = %self.meeting);
-        let _entered = span.enter();
         tracing::debug!("meeting actor started");
+        let shutdown = self.state.shutdown.clone();
+        let stopping = shutdown.wait();
+        tokio::pin!(stopping);
         loop {
             let timeout = self.room.poll_timeout();
             let ended = tokio::select! {
+                () = &mut stopping => {
+                    self.close_for_shutdown();
+                    true
+                }
                 input = inputs.recv() => match input {
                     Some(input) => self.handle_input(input),
                     None => true,
@@ -490,7 +526,7 @@ impl Actor {
         let inputs = self.inputs.clone();
         match (event, voter) {
             (VoteEvent::Ballot(_), Some(voter)) => {
-                tokio::spawn(async move {
+                self.state.meetings.spawn(async move {
                     if let (Ok(Some(seq)), Some(inputs)) = (seq.await, inputs.upgrade()) {
                         let _ = inputs.send(ActorInput::BallotRecorded {
                             vote_id,
@@ -502,7 +538,7 @@ impl Actor {
             }
             (VoteEvent::Close(_), _) => {
                 let state = self.state.clone();
-                tokio::spawn(async move {
+                self.state.meetings.spawn(async move {
                     let close_seq = seq.await.ok().flatten();
                     let checkpoint = match crate::vote::seal(&state, vote_id, close_seq).await {
                         Ok(checkpoint) => Some(checkpoint),
@@ -549,6 +585,23 @@ impl Actor {
             self.connections.remove(&conn);
             self.slow.push(conn);
         }
+    }
+
+    /// The server is stopping: every socket closes with 1012 (clients reconnect when it is
+    /// back) and everyone's leave is recorded; the meeting ends with the actor.
+    fn close_for_shutdown(&mut self) {
+        for (who, name) in std::mem::take(&mut self.people).into_values() {
+            self.audit.presence("participant.leave", &who, &name);
+        }
+        for sender in std::mem::take(&mut self.connections).into_values() {
+            let _ = sender.try_send(Outbound::Close {
+                code: close_code::SERVER_RESTART,
+                reason: "server restarting".into(),
+            });
+        }
+        self.bridge.send(BridgeCommand::CloseConference {
+            conference: self.meeting,
+        });
     }
 
     /// Ends the meeting after a bug: tells everyone and frees the media.

@@ -146,7 +146,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         result = server => result.context("HTTP server failed")?,
         () = deadline => tracing::warn!("connections still open after the grace period; exiting"),
     }
-    state.meetings.shutdown();
+    state.meetings.shutdown(SHUTDOWN_GRACE).await;
     // Seal what the last requests and the meetings' ends recorded.
     crate::audit::checkpoints::seal_now(&state).await;
     state.store.close().await;

@@ -74,7 +74,7 @@ impl MeetingAudit {
     /// writing what was queued.
     pub fn start(state: &AppState, meeting: MeetingId) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(write(state.clone(), queue));
+        state.meetings.spawn(write(state.clone(), queue));
         Self { meeting, jobs }
     }
 

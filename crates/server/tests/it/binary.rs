@@ -158,11 +158,21 @@ impl Server {
     }
 
     fn stop(&mut self) -> Option<i32> {
+        self.terminate();
+        self.exit_code()
+    }
+
+    /// Sends SIGTERM.
+    fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// Waits for the exit after [`Server::terminate`].
+    fn exit_code(&mut self) -> Option<i32> {
         let (tx, rx) = mpsc::channel();
         let mut child_wait =
             std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
@@ -295,4 +305,86 @@ fn migrate_applies_and_exits() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
     assert!(dir.path().join("state/plenum.db").is_file());
+}
+
+/// SIGTERM while a guest is in a meeting: the socket closes with 1012 (reconnect later), and
+/// before the store closes, the guest's leave and the meeting's end are in the trail and
+/// sealed by the last checkpoint (they were lost when the store closed under the writers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_closes_sockets_with_1012_and_records_every_leave() {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = TempDir::new();
+    let mut server = Server::start(&dir);
+    let [web, _, invite] = server.banner();
+    let url = web
+        .strip_prefix("  Web UI:        ")
+        .expect(&web)
+        .to_owned();
+    let code = invite
+        .strip_prefix(&format!("  Guest invite:  {url}/j/"))
+        .expect(&invite)
+        .to_owned();
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/api/v1/invites/{code}/guest-token"))
+        .json(&serde_json::json!({"display_name": "Grace"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = answer["access_token"].as_str().expect("a guest token");
+    let ws_url = format!("{}/api/v1/signaling", url.replacen("http", "ws", 1));
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    for message in [
+        serde_json::json!({"type": "session.auth", "payload": {"token": token}}),
+        serde_json::json!({"type": "room.join"}),
+    ] {
+        ws.send(Message::text(message.to_string())).await.unwrap();
+    }
+    let mut joined = false;
+    let mut close_code = None;
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
+        match frame {
+            Message::Text(text) if !joined && text.contains("room.join_success") => {
+                joined = true;
+                server.terminate();
+            }
+            Message::Close(frame) => {
+                close_code = frame.map(|f| u16::from(f.code));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(joined, "the guest joined");
+    assert_eq!(close_code, Some(1012), "closed as a service restart");
+    assert_eq!(tokio::task::block_in_place(|| server.exit_code()), Some(0));
+
+    let db = dir.path().join("data").join("plenum.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_entries ORDER BY seq")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let join = actions.iter().position(|a| a == "participant.join");
+    let leave = actions.iter().position(|a| a == "participant.leave");
+    let end = actions.iter().position(|a| a == "meeting.end");
+    assert!(
+        join < leave && leave < end && join.is_some(),
+        "join, leave and end recorded in order: {actions:?}"
+    );
+    let sealed: i64 = sqlx::query_scalar("SELECT MAX(size) FROM audit_checkpoints")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        usize::try_from(sealed).unwrap(),
+        actions.len(),
+        "the last checkpoint seals every entry"
+    );
 }
