@@ -413,6 +413,10 @@ async fn pseudonymous_vote_verifies_resists_tampering_and_keeps_voters_apart() {
         let error = verify_protocol(&tampered, &[]).expect_err(&sql);
         assert!(!error.to_string().is_empty());
         println!("{sql}\n  → {error}");
+        if let Some((code, said)) = python_verdict(&tampered) {
+            assert_eq!(code, 1, "the Python verifier refuses it too: {said}");
+            println!("  → python: {}", said.trim());
+        }
         // Restore, so each case is detected on its own.
         for (seq, entry) in &before {
             sqlx::query("UPDATE audit_entries SET entry = $1 WHERE seq = $2")
@@ -431,4 +435,30 @@ async fn pseudonymous_vote_verifies_resists_tampering_and_keeps_voters_apart() {
         verify_protocol(&b.protocol(&vote).await, &[]).unwrap();
     }
     std::io::stdout().flush().unwrap();
+}
+
+/// The independent Python verifier (tools/vote-verify) on a protocol: its exit code and
+/// output. Run where scripts/test installed its package (`PLENUM_REQUIRE_PY_VERIFIER=1`);
+/// the vote crate's own tests say loudly when Python is missing elsewhere.
+fn python_verdict(protocol: &Protocol) -> Option<(i32, String)> {
+    if std::env::var("PLENUM_REQUIRE_PY_VERIFIER").as_deref() != Ok("1") {
+        return None;
+    }
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("db-tampered-protocol.json");
+    std::fs::write(&path, serde_json::to_vec(protocol).unwrap()).unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tools/vote-verify/plenum_vote_verify.py"
+    );
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3 runs the verifier");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some((out.status.code().unwrap_or(-1), said))
 }
