@@ -373,6 +373,66 @@ export async function enterFromLobby(browser, label = 'Join') {
   }
 }
 
+/** Signs in on the start page, then joins through the server's invite link (an account that does not own the meeting). */
+export async function signInAndJoinByInvite(browser, server, username, password) {
+  await browser.goto(`${server.url}/?lang=en`);
+  await browser.fillField('Username', username);
+  await browser.fillField('Password', password);
+  await browser.clickButton('Sign in');
+  await waitFor(() => browser.evaluate(() => document.querySelector('input[name="password"]') === null), {
+    message: `${username} to be signed in`,
+  });
+  await browser.goto(`${server.inviteUrl}?lang=en`);
+  await enterFromLobby(browser, 'Join');
+  await waitJoined_(browser);
+}
+
+/** Camera and microphone off from the start (the lobby remembers this choice); for `page.addInitScript`. */
+export function mediaOff() {
+  localStorage.setItem('plenum.devices', JSON.stringify({ camera: false, mic: false, cameraId: null, micId: null, speakerId: null }));
+}
+
+/**
+ * Five people in the demo meeting with cameras and microphones off (for what is not about
+ * media): its owner, the accounts Ute and Vic (created here with `password`) and the guests
+ * Gia and Hal, all joined and seen by the owner.
+ */
+export async function fiveWithoutMedia(server, chromium, password) {
+  const token = await adminToken(server);
+  for (const [username, name] of [
+    ['ute', 'Ute'],
+    ['vic', 'Vic'],
+  ]) {
+    const created = await rest(server, 'POST', '/tenants/default/users', { token, body: { username, display_name: name, password, role: 'user' } });
+    if (created.status !== 201) throw new Error(`creating ${username}: ${created.status} ${created.text}`);
+  }
+  const meetingId = await meetingIdOfInvite(server, server.inviteCode);
+  const people = {
+    meetingId,
+    owner: await chromium('owner'),
+    ute: await chromium('Ute'),
+    vic: await chromium('Vic'),
+    gia: await chromium('Gia (guest)'),
+    hal: await chromium('Hal (guest)'),
+  };
+  for (const b of [people.owner, people.ute, people.vic, people.gia, people.hal]) await b.page.addInitScript(mediaOff);
+  await joinAsUser(people.owner, server, meetingId);
+  await signInAndJoinByInvite(people.ute, server, 'ute', password);
+  await signInAndJoinByInvite(people.vic, server, 'vic', password);
+  await joinAsGuest(people.gia, server.inviteUrl, 'Gia');
+  await joinAsGuest(people.hal, server.inviteUrl, 'Hal');
+  await waitFor(async () => (await people.owner.evaluate(() => document.querySelectorAll('.person').length)) === 5, {
+    message: 'the owner to see five participants',
+  });
+  return people;
+}
+
+/** Clicks a download button (Chromium); the downloaded file's bytes. */
+export async function download(browser, label) {
+  const [file] = await Promise.all([browser.page.waitForEvent('download'), browser.page.getByRole('button', { name: label, exact: true }).click()]);
+  return readFileSync(await file.path());
+}
+
 async function waitJoined_(browser) {
   return waitFor(() => selfId(browser), { timeout: 30_000, message: `${browser.label} to join` });
 }

@@ -7,40 +7,10 @@
 // poll with results at close — participants see only how many answered until the moderator
 // closes and shares, nobody ever receives names; a poll with a time limit closes by itself.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import {
-  adminToken,
-  enterFromLobby,
-  joinAsGuest,
-  joinAsUser,
-  meetingIdOfInvite,
-  rawSocket,
-  rest,
-  scenario,
-  waitFor,
-  waitJoined,
-} from './harness.mjs';
+import { download, fiveWithoutMedia, rawSocket, rest, scenario, waitFor } from './harness.mjs';
 
 const PASSWORD = 'poll-tester-password-1';
-
-/** Every participant starts with camera and microphone off (the lobby remembers this choice). */
-function mediaOff() {
-  localStorage.setItem('plenum.devices', JSON.stringify({ camera: false, mic: false, cameraId: null, micId: null, speakerId: null }));
-}
-
-async function signInAndJoin(browser, server, username) {
-  await browser.goto(`${server.url}/?lang=en`);
-  await browser.fillField('Username', username);
-  await browser.fillField('Password', PASSWORD);
-  await browser.clickButton('Sign in');
-  await waitFor(() => browser.evaluate(() => document.querySelector('input[name="password"]') === null), {
-    message: `${username} to be signed in`,
-  });
-  await browser.goto(`${server.inviteUrl}?lang=en`);
-  await enterFromLobby(browser, 'Join');
-  await waitJoined(browser);
-}
 
 /** What a browser shows of the current poll. */
 function shownPoll(browser) {
@@ -102,41 +72,11 @@ async function answer(browser, choices, { multiple = false, submit = 'Answer' } 
   await waitFor(async () => (await shownPoll(browser))?.mine !== before, { message: `${browser.label}'s answer to be recorded` });
 }
 
-async function download(browser, label) {
-  const [file] = await Promise.all([browser.page.waitForEvent('download'), browser.page.getByRole('button', { name: label, exact: true }).click()]);
-  return readFileSync(await file.path(), 'utf8');
-}
-
 test('polls: named and anonymous, live and at close, five participants', { timeout: 420_000 }, () =>
   scenario(async ({ server, chromium }) => {
-    const token = await adminToken(server);
-    for (const [username, name] of [
-      ['ute', 'Ute'],
-      ['vic', 'Vic'],
-    ]) {
-      const created = await rest(server, 'POST', '/tenants/default/users', {
-        token,
-        body: { username, display_name: name, password: PASSWORD, role: 'user' },
-      });
-      assert.equal(created.status, 201, created.text);
-    }
-    const meetingId = await meetingIdOfInvite(server, server.inviteCode);
-    const owner = await chromium('owner');
-    const ute = await chromium('Ute');
-    const vic = await chromium('Vic');
-    const gia = await chromium('Gia (guest)');
-    const hal = await chromium('Hal (guest)');
+    const { owner, ute, vic, gia, hal } = await fiveWithoutMedia(server, chromium, PASSWORD);
     const everyone = [owner, ute, vic, gia, hal];
     const participants = [ute, vic, gia, hal];
-    for (const b of everyone) await b.page.addInitScript(mediaOff);
-    await joinAsUser(owner, server, meetingId);
-    await signInAndJoin(ute, server, 'ute');
-    await signInAndJoin(vic, server, 'vic');
-    await joinAsGuest(gia, server.inviteUrl, 'Gia');
-    await joinAsGuest(hal, server.inviteUrl, 'Hal');
-    await waitFor(async () => (await owner.evaluate(() => document.querySelectorAll('.person').length)) === 5, {
-      message: 'the owner to see five participants',
-    });
 
     // ---- named, single choice, live results
     assert.equal(await ute.page.getByRole('button', { name: 'Start poll', exact: true }).count(), 0, 'only moderators create polls');
@@ -190,7 +130,7 @@ test('polls: named and anonymous, live and at close, five participants', { timeo
     const shared = await expectEverywhere(everyone, (p) => p.shared && p.answers.length === 5, 'names after sharing');
     for (const view of shared) assert.deepEqual(view.answers, afterChange[0].answers);
 
-    const csv = await download(owner, 'Download CSV');
+    const csv = (await download(owner, 'Download CSV')).toString('utf8');
     assert.equal(
       csv,
       [
@@ -208,7 +148,7 @@ test('polls: named and anonymous, live and at close, five participants', { timeo
         '',
       ].join('\r\n'),
     );
-    const json = JSON.parse(await download(gia, 'Download JSON'));
+    const json = JSON.parse((await download(gia, 'Download JSON')).toString('utf8'));
     assert.deepEqual(json.results, [
       { option: 'Berlin', count: 2 },
       { option: 'Hamburg', count: 2 },

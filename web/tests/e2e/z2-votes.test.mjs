@@ -12,37 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  adminToken,
-  enterFromLobby,
-  joinAsGuest,
-  joinAsUser,
-  meetingIdOfInvite,
-  rawSocket,
-  REPO_DIR,
-  rest,
-  scenario,
-  serverBinary,
-  waitFor,
-  waitJoined,
-} from './harness.mjs';
+import { adminToken, download, fiveWithoutMedia, rawSocket, REPO_DIR, rest, scenario, serverBinary, waitFor } from './harness.mjs';
 
 const PASSWORD = 'vote-tester-password-1';
-
-function mediaOff() {
-  localStorage.setItem('plenum.devices', JSON.stringify({ camera: false, mic: false, cameraId: null, micId: null, speakerId: null }));
-}
-
-async function signInAndJoin(browser, server, username) {
-  await browser.goto(`${server.url}/?lang=en`);
-  await browser.fillField('Username', username);
-  await browser.fillField('Password', PASSWORD);
-  await browser.clickButton('Sign in');
-  await waitFor(() => browser.evaluate(() => document.querySelector('input[name="password"]') === null), { message: `${username} signed in` });
-  await browser.goto(`${server.inviteUrl}?lang=en`);
-  await enterFromLobby(browser, 'Join');
-  await waitJoined(browser);
-}
 
 function shownVote(browser) {
   return browser.evaluate(() => {
@@ -60,11 +32,6 @@ function shownVote(browser) {
   });
 }
 
-async function download(browser, label) {
-  const [file] = await Promise.all([browser.page.waitForEvent('download'), browser.page.getByRole('button', { name: label, exact: true }).click()]);
-  return readFileSync(await file.path());
-}
-
 function pythonVerifier() {
   const venv = join(REPO_DIR, 'target/vote-verify-venv/bin/python3');
   return existsSync(venv) ? venv : 'python3';
@@ -72,29 +39,10 @@ function pythonVerifier() {
 
 test('roll-call and pseudonymous votes: guests cannot vote, one ballot each, auto-close, verified protocols and receipts', { timeout: 420_000 }, () =>
   scenario(async ({ server, chromium }) => {
+    const { meetingId, owner, ute, vic, gia, hal } = await fiveWithoutMedia(server, chromium, PASSWORD);
     const token = await adminToken(server);
-    for (const [username, name] of [
-      ['ute', 'Ute'],
-      ['vic', 'Vic'],
-    ]) {
-      const created = await rest(server, 'POST', '/tenants/default/users', { token, body: { username, display_name: name, password: PASSWORD, role: 'user' } });
-      assert.equal(created.status, 201, created.text);
-    }
-    const meetingId = await meetingIdOfInvite(server, server.inviteCode);
-    const owner = await chromium('owner');
-    const ute = await chromium('Ute');
-    const vic = await chromium('Vic');
-    const gia = await chromium('Gia (guest)');
-    const hal = await chromium('Hal (guest)');
     const everyone = [owner, ute, vic, gia, hal];
     const voters = [owner, ute, vic];
-    for (const b of everyone) await b.page.addInitScript(mediaOff);
-    await joinAsUser(owner, server, meetingId);
-    await signInAndJoin(ute, server, 'ute');
-    await signInAndJoin(vic, server, 'vic');
-    await joinAsGuest(gia, server.inviteUrl, 'Gia');
-    await joinAsGuest(hal, server.inviteUrl, 'Hal');
-    await waitFor(async () => (await owner.evaluate(() => document.querySelectorAll('.person').length)) === 5, { message: 'five participants' });
 
     await owner.page.getByRole('button', { name: 'Votes', exact: true }).click();
     await owner.page.getByLabel('Subject', { exact: true }).fill('Adopt the budget');
