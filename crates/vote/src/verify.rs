@@ -72,8 +72,6 @@ pub enum VerifyError {
     Linkable { seq: u64 },
     #[error("ballot seq {seq}: a {mode} ballot in a vote of another mode")]
     ModeMismatch { seq: u64, mode: &'static str },
-    #[error("ballot seq {seq}: cast at or after the deadline")]
-    AfterDeadline { seq: u64 },
     #[error("{tokens} tokens voted but only {eligible} voters are eligible")]
     TooManyTokens { tokens: usize, eligible: usize },
     #[error("tally for option `{option}`: close entry says {close}, ballots give {ballots}")]
@@ -511,13 +509,10 @@ impl Rules {
             _ if framing => return Ok(()),
             _ => return Err(structure("only ballots may lie between open and close")),
         };
-        if self
-            .summary
-            .deadline_ms
-            .is_some_and(|deadline| entry.time_ms >= deadline)
-        {
-            return Err(VerifyError::AfterDeadline { seq });
-        }
+        // Ballot times are not compared with the deadline: the room refuses late ballots on
+        // the meeting's clock, while an entry's time is the trail's (raised to the previous
+        // entry's), which may lie a little later. What binds is the order: every counted
+        // ballot precedes the signed close.
         let option = ballot.option();
         let Some(index) = self.summary.options.iter().position(|o| o.id == option) else {
             return Err(VerifyError::UnknownOption {

@@ -251,11 +251,18 @@ async fn other_peoples_meetings_are_out_of_reach() {
 }
 
 /// Sends `message` and reports whether the room refused it as forbidden. A message the
-/// server must answer (an unknown type) follows it, so the room's answer to the first,
-/// if any, has arrived once the second's has.
+/// room must refuse (a ballot for a vote that does not exist) follows it through the same
+/// meeting actor, so the room's answer to the first, if any, has arrived once the
+/// second's has. (An unknown message type is refused by the socket itself, and under load
+/// that answer could overtake the room's.)
 async fn refused(ws: &mut crate::signaling::Ws, message: Value) -> bool {
     send(ws, message).await;
-    send(ws, json!({"type": "probe.unknown", "txn": "probe"})).await;
+    let probe = json!({"vote_id": plenum_protocol::VoteId::random(), "option": "yes"});
+    send(
+        ws,
+        json!({"type": "vote.ballot", "txn": "probe", "payload": probe}),
+    )
+    .await;
     let mut forbidden = false;
     loop {
         let error = expect(ws, "error").await;
