@@ -116,7 +116,16 @@ pub async fn protocol(state: &AppState, record: &VoteRecord) -> Result<Protocol,
         .into_iter()
         .find(|c| c.size == seal.checkpoint_size)
         .ok_or(VoteSealError::NotSealed)?;
-    let key_entry = state.store.audit_entry(seal.key_seq).await?;
+    // Retention removes the oldest entries first, the key's record among them: gone, not
+    // an internal error (410 like every proof that needs removed entries).
+    let key_entry = match state.store.audit_entry(seal.key_seq).await {
+        Ok(entry) => entry,
+        Err(StoreError::NotFound) => {
+            let first = state.store.audit_head().await?.first_seq;
+            return Err(ExportError::Removed(first).into());
+        }
+        Err(error) => return Err(error.into()),
+    };
     let key = KeyRecord::from_entry(&key_entry.entry)
         .map_err(|e| VoteSealError::BadSeal(format!("key entry {}: {e}", seal.key_seq)))?;
     let (events, keys) = proven(state, record, checkpoint.size, key, seal.key_seq).await?;
