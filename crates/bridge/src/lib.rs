@@ -23,7 +23,7 @@
 
 use plenum_protocol::MeetingId;
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent};
-use plenum_sfu::{Sfu, SfuConfig, SfuError, Transmit};
+use plenum_sfu::{Datagram, Sfu, SfuConfig, SfuError, Transmit};
 use quinn_udp::{RecvMeta, UdpSocketState};
 use std::collections::HashMap;
 use std::io::{self, IoSliceMut};
@@ -404,7 +404,7 @@ impl Shard {
         }
     }
 
-    /// Reads one batch of datagrams (one `recvmmsg`) into the engine.
+    /// Reads one batch of datagrams (one `recvmmsg`) into the engine, as one batch.
     fn receive(&mut self) {
         let Shard {
             socket,
@@ -430,17 +430,27 @@ impl Shard {
                 return;
             }
         };
-        let now = Instant::now();
-        for (meta, buf) in inbox.meta.iter().zip(&bufs).take(count) {
-            // The address the peer sent to (packet info), so a socket bound to an
-            // unspecified address attributes datagrams to the right candidate.
-            let destination =
-                SocketAddr::new(meta.dst_ip.unwrap_or(local_addr.ip()), local_addr.port());
-            let received = buf.get(..meta.len).unwrap_or_default();
-            for datagram in received.chunks(meta.stride.max(1)) {
-                sfu.handle_datagram(meta.addr, destination, datagram, now);
-            }
-        }
+        let local_addr = *local_addr;
+        let datagrams = inbox
+            .meta
+            .iter()
+            .zip(&bufs)
+            .take(count)
+            .flat_map(|(meta, buf)| {
+                // The address the peer sent to (packet info), so a socket bound to an
+                // unspecified address attributes datagrams to the right candidate.
+                let destination =
+                    SocketAddr::new(meta.dst_ip.unwrap_or(local_addr.ip()), local_addr.port());
+                let received = buf.get(..meta.len).unwrap_or_default();
+                received
+                    .chunks(meta.stride.max(1))
+                    .map(move |contents| Datagram {
+                        source: meta.addr,
+                        destination,
+                        contents,
+                    })
+            });
+        sfu.handle_datagrams(datagrams, Instant::now());
     }
 
     /// Sends what the engine produced, batching runs to one destination, then routes its

@@ -10,14 +10,18 @@
 //! count as overhead of those). The clients' own work (encrypting what they send,
 //! decrypting what they receive) is excluded, as a browser would do it.
 //!
-//! Run: `cargo bench -p plenum-sfu --bench forward` (add `-- quick` for a short run, and
-//! shape names to run only those, e.g. `-- quick 10x10`).
+//! Datagrams reach the SFU in batches of up to 32, as the bridge reads them when that many
+//! are waiting (everything the simulated network carries at that moment); `unbatched` hands
+//! them over one at a time, as a lightly loaded bridge gets them.
+//!
+//! Run: `cargo bench -p plenum-sfu --bench forward` (add `-- quick` for a short run,
+//! `unbatched`, and shape names to run only those, e.g. `-- quick 10x10`).
 
 use plenum_protocol::bridge::{
     BridgeCommand, BridgeEvent, PublishedTrack, TrackSource, ViewedTile,
 };
 use plenum_protocol::{MeetingId, ParticipantId};
-use plenum_sfu::{Sfu, SfuConfig};
+use plenum_sfu::{Datagram, Sfu, SfuConfig};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -53,6 +57,8 @@ struct Peer {
 struct Bench {
     sfu: Sfu,
     sfu_addr: SocketAddr,
+    /// Most datagrams handed to the SFU at once.
+    batch: usize,
     now: Instant,
     peers: Vec<Peer>,
     by_addr: HashMap<SocketAddr, (usize, bool)>,
@@ -64,7 +70,7 @@ struct Bench {
 }
 
 impl Bench {
-    fn new() -> Bench {
+    fn new(batch: usize) -> Bench {
         let sfu_addr: SocketAddr = "192.0.2.1:3478".parse().expect("literal address");
         let sfu = Sfu::new(SfuConfig {
             local_addrs: vec![sfu_addr],
@@ -74,6 +80,7 @@ impl Bench {
         Bench {
             sfu,
             sfu_addr,
+            batch,
             now: Instant::now(),
             peers: vec![],
             by_addr: HashMap::new(),
@@ -204,10 +211,14 @@ impl Bench {
                 busy |= self.poll_client(i, true);
                 busy |= self.poll_client(i, false);
             }
+            let mut batch: Vec<(SocketAddr, Vec<u8>)> = Vec::new();
             while let Some((src, dst, data)) = self.net.pop_front() {
                 busy = true;
                 if dst == self.sfu_addr {
-                    self.timed(|s, now| s.handle_datagram(src, dst, &data, now));
+                    batch.push((src, data));
+                    if batch.len() == self.batch {
+                        self.deliver(&mut batch);
+                    }
                 } else if let Some((i, publish)) = self.by_addr.get(&dst).copied() {
                     let now = self.now;
                     let c = self.peer_client(i, publish);
@@ -224,10 +235,29 @@ impl Bench {
                     c.timeout = now;
                 }
             }
+            self.deliver(&mut batch);
             if !busy {
                 return;
             }
         }
+    }
+
+    /// Hands the SFU the datagrams that reached it as one batch, as one read of its
+    /// socket would.
+    fn deliver(&mut self, batch: &mut Vec<(SocketAddr, Vec<u8>)>) {
+        if batch.is_empty() {
+            return;
+        }
+        let destination = self.sfu_addr;
+        self.timed(|s, now| {
+            let datagrams = batch.iter().map(|(source, contents)| Datagram {
+                source: *source,
+                destination,
+                contents,
+            });
+            s.handle_datagrams(datagrams, now);
+        });
+        batch.clear();
     }
 
     fn peer_client(&mut self, i: usize, publish: bool) -> &mut Client {
@@ -399,10 +429,20 @@ fn main() {
     let quick = args.iter().any(|a| a == "quick");
     let chosen: Vec<&String> = args
         .iter()
-        .filter(|a| !a.starts_with('-') && *a != "quick")
+        .filter(|a| !a.starts_with('-') && *a != "quick" && *a != "unbatched")
         .collect();
+    // The bridge reads up to 32 datagrams at once (quinn-udp's recvmmsg batch) when that
+    // many are waiting; `unbatched` hands them over one by one, as an idle bridge gets them.
+    let batch = if args.iter().any(|a| a == "unbatched") {
+        1
+    } else {
+        32
+    };
     let media_secs = if quick { 2 } else { 10 };
-    println!("plenum-sfu forward benchmark ({media_secs} s of simulated media per case)");
+    println!(
+        "plenum-sfu forward benchmark ({media_secs} s of simulated media per case, \
+         batches of up to {batch} datagrams)"
+    );
     println!(
         "{:>8} {:>12} {:>12} {:>12} {:>14} {:>14}",
         "shape", "rtp out", "frames rx", "µs CPU/pkt", "allocs/pkt", "allocs total"
@@ -411,7 +451,7 @@ fn main() {
         .iter()
         .filter(|s| chosen.is_empty() || chosen.iter().any(|c| *c == s.name))
     {
-        let mut b = Bench::new();
+        let mut b = Bench::new(batch);
         for _ in 0..shape.conferences {
             let m = MeetingId::random();
             for _ in 0..shape.publishers {

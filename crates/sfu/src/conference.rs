@@ -26,7 +26,7 @@ use str0m::config::CryptoProvider;
 use str0m::media::{
     Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid,
 };
-use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, PacerReason, Reason, Rtc};
 use tracing::{debug, trace, warn};
 
 /// How long an `Rtc` may stay without ICE (disconnected, or never connected after
@@ -54,6 +54,14 @@ const MAX_IDLE_TIMEOUTS: u32 = 3;
 /// How far an `Rtc` whose immediate timeouts stopped producing anything is put off: the
 /// clock's next step, for timers that are already due and only waiting for time to pass.
 const IDLE_TIMEOUT_BACKOFF: Duration = Duration::from_millis(1);
+/// How far ahead of the clock a pacer's next step may be served. str0m's leaky-bucket pacer
+/// releases one packet per timeout and asks for the next a microsecond later, only so that
+/// packets get distinct send times; how many may go at once is its own budget's decision
+/// (about 40 ms of media at its rate, then it asks for a later time, which waits for the
+/// clock). Serving those steps at once lets a subscriber's `Rtc` send the frames of a whole
+/// batch of datagrams in one poll; its clock then runs ahead by a microsecond per packet,
+/// bounded by this.
+const PACER_LEAD: Duration = Duration::from_millis(1);
 /// What each forwarded audio track is assumed to take from a subscriber's budget.
 const AUDIO_RESERVE_BPS: u64 = 50_000;
 
@@ -543,7 +551,10 @@ impl Conference {
         Ok(())
     }
 
-    /// A datagram for the given participant's `Rtc`.
+    /// A datagram for the given participant's `Rtc`, one of a batch: that `Rtc` is polled
+    /// and what it yields is handed on at once (frames written to subscribers, keyframe
+    /// requests passed to publishers), but the `Rtc`s written to are polled only by the
+    /// [`Conference::drive`] after the batch, once for all the frames they got.
     pub(crate) fn handle_input(
         &mut self,
         id: ParticipantId,
@@ -564,8 +575,10 @@ impl Conference {
             // must not end the connection.
             debug!(participant = %id, ?side, "datagram refused: {e}");
         }
-        slot.dirty = true;
-        self.drive(now, out);
+        if !poll_rtc(id, p, side, now, out, &mut self.queue) {
+            self.fail(id, out);
+        }
+        self.propagate(now);
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant, out: &mut Outputs) {
@@ -850,7 +863,7 @@ impl Conference {
     }
 
     /// Polls touched `Rtc`s and handles what they produce until everything is quiet.
-    fn drive(&mut self, now: Instant, out: &mut Outputs) {
+    pub(crate) fn drive(&mut self, now: Instant, out: &mut Outputs) {
         loop {
             let mut failed = Vec::new();
             for (id, p) in self.participants.iter_mut() {
@@ -871,21 +884,7 @@ impl Conference {
             if self.queue.is_empty() {
                 break;
             }
-            while let Some(item) = self.queue.pop_front() {
-                match item {
-                    Propagated::Media(from, data) => self.forward(from, data, now),
-                    Propagated::KeyframeRequest(from, req) => {
-                        self.keyframe_request_from(from, req, now)
-                    }
-                    Propagated::Reselect(Some(id)) => self.select_layers(id, now),
-                    Propagated::Reselect(None) => {
-                        let ids: Vec<ParticipantId> = self.participants.keys().copied().collect();
-                        for id in ids {
-                            self.select_layers(id, now);
-                        }
-                    }
-                }
-            }
+            self.propagate(now);
         }
         self.timeout = self
             .participants
@@ -894,6 +893,25 @@ impl Conference {
             .flat_map(|p| p.rtcs.iter().filter_map(|s| s.timeout))
             .chain(self.needs_tick().then_some(self.next_tick))
             .min();
+    }
+
+    /// Hands on what polled `Rtc`s produced; the `Rtc`s this writes to are marked dirty.
+    fn propagate(&mut self, now: Instant) {
+        while let Some(item) = self.queue.pop_front() {
+            match item {
+                Propagated::Media(from, data) => self.forward(from, data, now),
+                Propagated::KeyframeRequest(from, req) => {
+                    self.keyframe_request_from(from, req, now)
+                }
+                Propagated::Reselect(Some(id)) => self.select_layers(id, now),
+                Propagated::Reselect(None) => {
+                    let ids: Vec<ParticipantId> = self.participants.keys().copied().collect();
+                    for id in ids {
+                        self.select_layers(id, now);
+                    }
+                }
+            }
+        }
     }
 
     /// The hot path: one frame of a publisher to every subscriber that should get it.
@@ -1140,18 +1158,22 @@ fn poll_rtc(
         };
         let event = match output {
             Output::Timeout(t) => {
-                // str0m's pacer releases one packet per timeout and then asks for an
-                // immediate one; serving it here, instead of on the next round of the
-                // driver, is what lets a subscriber receive more than one packet per loop.
-                // The bound keeps a misbehaving `Rtc` from spinning forever.
-                if t <= now && idle_timeouts >= MAX_IDLE_TIMEOUTS {
+                // Timeouts that are due are served here, instead of on the next round of the
+                // driver: packetizing what was written, and the pacer's next packet. The
+                // pacer's step is due even a little ahead of the clock (PACER_LEAD), else
+                // a subscriber would get one packet per round of the driver. The bounds
+                // keep a misbehaving `Rtc` from spinning forever.
+                let pacer_step =
+                    slot.rtc.last_timeout_reason() == Reason::Pacer(PacerReason::Immediate);
+                let due = t <= now || (pacer_step && t <= now + PACER_LEAD);
+                if due && idle_timeouts >= MAX_IDLE_TIMEOUTS {
                     slot.timeout = Some(now + IDLE_TIMEOUT_BACKOFF);
                     return true;
                 }
-                if t <= now && immediate_timeouts < MAX_IMMEDIATE_TIMEOUTS {
+                if due && immediate_timeouts < MAX_IMMEDIATE_TIMEOUTS {
                     immediate_timeouts += 1;
                     idle_timeouts += 1;
-                    if let Err(e) = slot.rtc.handle_input(Input::Timeout(now)) {
+                    if let Err(e) = slot.rtc.handle_input(Input::Timeout(t.max(now))) {
                         warn!(participant = %id, ?side, "rtc failed: {e}");
                         return false;
                     }

@@ -149,6 +149,15 @@ pub struct Transmit {
     pub contents: Vec<u8>,
 }
 
+/// A received datagram, one of a batch for [`Sfu::handle_datagrams`].
+#[derive(Clone, Copy, Debug)]
+pub struct Datagram<'a> {
+    pub source: SocketAddr,
+    /// The socket's address.
+    pub destination: SocketAddr,
+    pub contents: &'a [u8],
+}
+
 /// Why an [`Sfu`] could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SfuError {
@@ -192,6 +201,8 @@ pub struct Sfu {
     ufrags: HashMap<String, Route>,
     /// Scratch list of conferences due in `handle_timeout`, kept to reuse its allocation.
     due: Vec<MeetingId>,
+    /// Scratch list of the conferences a batch of datagrams reached.
+    touched: Vec<MeetingId>,
     out: Outputs,
 }
 
@@ -221,6 +232,7 @@ impl Sfu {
             routes: HashMap::new(),
             ufrags: HashMap::new(),
             due: Vec::new(),
+            touched: Vec::new(),
             out: Outputs::default(),
         })
     }
@@ -317,7 +329,8 @@ impl Sfu {
         }
     }
 
-    /// A datagram received on the socket (`destination` is the socket's address).
+    /// A datagram received on the socket (`destination` is the socket's address): a batch of
+    /// one for [`Sfu::handle_datagrams`].
     pub fn handle_datagram(
         &mut self,
         source: SocketAddr,
@@ -325,24 +338,65 @@ impl Sfu {
         data: &[u8],
         now: Instant,
     ) {
-        let Ok(contents) = DatagramRecv::try_from(data) else {
-            trace!(%source, "unparseable datagram dropped");
-            return;
+        self.handle_datagrams(
+            [Datagram {
+                source,
+                destination,
+                contents: data,
+            }],
+            now,
+        );
+    }
+
+    /// Datagrams received together (one read of the socket). Each goes to its `Rtc`, which
+    /// is polled at once, and the frames it yields are written to their subscribers; the
+    /// subscribers' `Rtc`s are polled once after the whole batch, so a subscriber that got
+    /// frames of several publishers in one batch packetizes them in one walk over its
+    /// streams instead of one walk per frame.
+    pub fn handle_datagrams<'a>(
+        &mut self,
+        datagrams: impl IntoIterator<Item = Datagram<'a>>,
+        now: Instant,
+    ) {
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.clear();
+        for d in datagrams {
+            let Some((route, input)) = self.route(&d, now) else {
+                continue;
+            };
+            self.with_conference(route.conference, |c, out| {
+                c.handle_input(route.participant, route.side, input, now, out)
+            });
+            if !touched.contains(&route.conference) {
+                touched.push(route.conference);
+            }
+        }
+        for id in &touched {
+            self.with_conference(*id, |c, out| c.drive(now, out));
+        }
+        self.touched = touched;
+    }
+
+    /// Where a datagram goes, as the `Rtc` input it becomes; `None` drops it.
+    fn route<'a>(&mut self, d: &Datagram<'a>, now: Instant) -> Option<(Route, Input<'a>)> {
+        let Ok(contents) = DatagramRecv::try_from(d.contents) else {
+            trace!(source = %d.source, "unparseable datagram dropped");
+            return None;
         };
         let input = Input::Receive(
             now,
             Receive {
                 proto: Protocol::Udp,
-                source,
-                destination: self.candidate_for(destination),
+                source: d.source,
+                destination: self.candidate_for(d.destination),
                 contents,
             },
         );
         // STUN (RFC 7983: first byte 0..=3) may move a participant to a new address, or
         // come from a new participant, so it is checked against the credentials; everything
         // else from an unknown address is dropped.
-        let is_stun = data.first().is_some_and(|b| *b < 4);
-        let mut route = self.routes.get(&source).copied();
+        let is_stun = d.contents.first().is_some_and(|b| *b < 4);
+        let mut route = self.routes.get(&d.source).copied();
         if is_stun {
             let still_ok = route.is_some_and(|r| {
                 self.conferences
@@ -350,24 +404,22 @@ impl Sfu {
                     .is_some_and(|c| c.accepts(r.participant, r.side, &input))
             });
             if !still_ok {
-                route = self.find_acceptor(data, &input);
+                route = self.find_acceptor(d.contents, &input);
                 match route {
                     Some(r) => {
-                        self.routes.insert(source, r);
+                        self.routes.insert(d.source, r);
                     }
                     None => {
-                        self.routes.remove(&source);
+                        self.routes.remove(&d.source);
                     }
                 }
             }
         }
-        let Some(r) = route else {
-            trace!(%source, "datagram from unknown address dropped");
-            return;
+        let Some(route) = route else {
+            trace!(source = %d.source, "datagram from unknown address dropped");
+            return None;
         };
-        self.with_conference(r.conference, |c, out| {
-            c.handle_input(r.participant, r.side, input, now, out)
-        });
+        Some((route, input))
     }
 
     /// Time has passed; call at the latest at [`Sfu::poll_timeout`].
