@@ -67,10 +67,11 @@
 //! ```
 //!
 //! # Where the time goes
-//! Instructions per forwarded RTP packet (2 s of media; 1to50: one publisher, 50 viewers
+//! Instructions per forwarded RTP packet before batching (2 s of media, datagrams handed
+//! over one by one; 1to50: one publisher, 50 viewers
 //! with 2 streams each; 10x10: ten publishers, each viewer gets 18 streams), inclusive:
 //!
-//! | | 1to50, BWE on (today) | 1to50, BWE off | 10x10, BWE on (today) | 10x10, BWE off |
+//! | | 1to50, BWE on | 1to50, BWE off | 10x10, BWE on | 10x10, BWE off |
 //! |---|---:|---:|---:|---:|
 //! | **total** | **28 250** | **22 060** | **49 760** | **37 480** |
 //! | `Session::handle_timeout` (packetize, walk every stream) | 6 620 | 3 900 | 16 440 | 9 300 |
@@ -95,18 +96,43 @@
 //! delay-based estimate the layer choice rests on (without it only loss — str0m's
 //! `PeerStats::egress_loss_fraction` with a stats interval, or receiver reports — is left,
 //! i.e. a layer goes down only once the link already drops packets, and up blindly,
-//! without probing). The larger cost is the same with and without BWE: 2–2.7
-//! `Session::handle_timeout`s per forwarded packet (a frame written to a subscriber's
+//! without probing). The larger cost is the same with and without BWE: 1–1.4
+//! `Session::handle_timeout`s per forwarded packet (counted at our `Rtc::handle_input`
+//! calls; callgrind's call counts show twice as many) (a frame written to a subscriber's
 //! `Rtc` asks for one at once), each of which packetizes by asking every media of that
 //! `Rtc` and snapshots every send queue, and each `poll_output` computes the next timeout
 //! over every stream again: O(streams per subscriber) per frame. RTP mode goes
-//! through the same calls, so it would save only the packetizing share. Candidate levers,
-//! not yet proven: poll a subscriber's `Rtc` once per batch of received datagrams instead
-//! of once per frame (the bridge already reads batches), so one walk serves the frames of
-//! several publishers that arrived together (a quick experiment, deferring the drive to
-//! the end of each delivery round, gave 25 710 in 1to50, −9 %; in 10x10 it stopped video
-//! forwarding for a reason not yet found); then the same walks in str0m (a burst per pacer
-//! timeout, dirty-stream tracking).
+//! through the same calls, so it would save only the packetizing share.
+//!
+//! # Batches, and what is left in str0m
+//! [`Sfu::handle_datagrams`] takes what one read of the socket returned (the bridge reads
+//! with `recvmmsg`): each datagram's `Rtc` is polled at once and its frames are written to
+//! their subscribers, whose `Rtc`s are polled once after the batch. With str0m's
+//! leaky-bucket pacer that pays little, because the pacer releases one packet per
+//! `handle_timeout` (its `needs_timeout_before_next_poll` gate) and asks for the next a
+//! microsecond later. Left for the clock, that step let a subscriber send one packet per
+//! round of the driver, which is why an earlier batching experiment stalled 10x10; the SFU
+//! now serves it at once, ahead of the clock by at most `PACER_LEAD`, so the pacer's own
+//! budget decides the burst, but every packet still costs one walk. Measured on the bench
+//! (batches of up to 32; `unbatched` hands datagrams over one by one); the third row with
+//! str0m's pacer changed in a scratch copy, the last with `enable_bwe` left out, neither in
+//! this tree:
+//!
+//! | instructions per packet | 1to50 (2 s) | 10x10 (10 s) |
+//! |---|---:|---:|
+//! | before batching | 28 300 | 48 810 (only 74 260 of 90 000 packets left the pacer) |
+//! | batched, str0m 0.25 as is | 27 020 | 43 420 |
+//! | batched, the leaky pacer releasing its burst per `handle_timeout` | 22 070 | 23 160 |
+//! | batched, BWE off (null pacer), str0m as is | 18 830 | 24 140 |
+//!
+//! The pacer change (in `LeakyBucketPacer`: `poll_queue` counts the packet off its queue
+//! snapshot instead of closing the gate, `register_send` picks the next queue while the
+//! budget allows; probes keep one packet per timeout) halves 10x10 and keeps the
+//! delay-based estimate the layer choice needs; it is a change to str0m (upstream or a
+//! fork), not made here. Turning BWE off costs that estimate. What stays per packet either
+//! way is `poll_datagram` (RTP header, extensions, SRTP, send buffer) and str0m's
+//! allocations; our own forwarding (`Conference::forward` without str0m's writer) is
+//! under 3 % of the total.
 //!
 //! [str0m]: https://docs.rs/str0m
 
