@@ -74,6 +74,8 @@ export class GiveUp extends Error {}
 /**
  * Polls `check` until it returns a truthy value (returned) or the deadline passes. Errors
  * thrown by `check` count as "not yet", except {@link GiveUp}, which ends the wait.
+ * `message` names what was awaited; a function (may be async) is asked only on timeout, so
+ * it can describe the state the wait ended in.
  */
 export async function waitFor(check, { timeout = 20_000, interval = 200, message = 'condition' } = {}) {
   const deadline = Date.now() + timeout;
@@ -87,7 +89,8 @@ export async function waitFor(check, { timeout = 20_000, interval = 200, message
       lastError = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${message}${lastError ? `: ${lastError.message}` : ''}`);
+      const what = typeof message === 'function' ? await message() : message;
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
     }
     await delay(interval);
   }
@@ -448,9 +451,12 @@ export function closedReason(browser) {
 
 /**
  * Inbound RTP stats of the subscribe connection, one entry per mapped remote track:
- * `{ mid, participant_id, source, kind, framesDecoded, frameWidth, frameHeight,
- *    packetsReceived, totalAudioEnergy }`. Read through each receiver's own getStats(), a
- * standard API that Chromium and Firefox both implement.
+ * `{ mid, participant_id, source, kind, ssrc, framesDecoded, framesDropped, keyFramesDecoded,
+ *    frameWidth, frameHeight, packetsReceived, pliCount, firCount, nackCount,
+ *    totalAudioEnergy }`. Read through each receiver's own getStats(), a standard API that
+ * Chromium and Firefox both implement. The counters belong to the receiver, not to the
+ * participant: an m-line the server reuses for another participant's track keeps its SSRC,
+ * and its counters go on from those of the track it carried before.
  */
 export function inbound(browser) {
   return browser.evaluate(async () => {
@@ -470,10 +476,16 @@ export function inbound(browser) {
           participant_id: info.participant_id,
           source: info.source,
           kind: s.kind ?? s.mediaType,
+          ssrc: s.ssrc,
           framesDecoded: s.framesDecoded ?? 0,
+          framesDropped: s.framesDropped ?? 0,
+          keyFramesDecoded: s.keyFramesDecoded ?? 0,
           frameWidth: s.frameWidth ?? 0,
           frameHeight: s.frameHeight ?? 0,
           packetsReceived: s.packetsReceived ?? 0,
+          pliCount: s.pliCount ?? 0,
+          firCount: s.firCount ?? 0,
+          nackCount: s.nackCount ?? 0,
           totalAudioEnergy: s.totalAudioEnergy ?? 0,
         });
       }
@@ -499,51 +511,88 @@ function find(stats, participantId, source) {
   return stats.find((s) => s.participant_id === participantId && s.source === source);
 }
 
+/** A track's receive counters, for failure messages. */
+function describeInbound(s) {
+  if (!s) return 'no track mapped';
+  const counters = s.kind === 'video'
+    ? ['framesDecoded', 'framesDropped', 'keyFramesDecoded', 'packetsReceived', 'frameWidth', 'pliCount', 'firCount', 'nackCount']
+    : ['packetsReceived', 'nackCount'];
+  return `mid ${s.mid} ssrc ${s.ssrc}: ${counters.map((c) => `${c} ${s[c]}`).join(', ')}`;
+}
+
 /**
- * Waits until `browser` decodes camera video from every participant in `fromIds`
- * (framesDecoded > 0, frameWidth > 0), then checks that decoding goes on: a second sample
- * a second later has more frames for each of them.
+ * Waits until a counter of the `source` track of every participant in `fromIds` grows
+ * twice: first within `timeout` from the sample in which the track is first seen mapped (a
+ * count above zero alone proves nothing about this participant: counters of a reused
+ * m-line go on from the track it carried before), then again within 10 s of that (it goes
+ * on). On timeout the message names each participant that did not get there, by display
+ * name, with its counters when the wait started and when it ended.
  */
-export async function expectDecodingFrom(browser, fromIds, { source = 'camera', timeout = 30_000 } = {}) {
-  const first = await waitFor(
-    async () => {
-      const stats = await inbound(browser);
-      const ok = fromIds.every((id) => {
-        const s = find(stats, id, source);
-        return s && s.framesDecoded > 0 && s.frameWidth > 0;
-      });
-      return ok ? stats : null;
-    },
-    { timeout, message: `${browser.label} decoding ${source} from ${fromIds.length} participant(s)` },
-  );
+async function expectGrowing(browser, fromIds, { source, count, ready = () => true, timeout, doing, going }) {
+  const seen = new Map();
+  let latest = [];
+  const grownSince = (base) => (id) => {
+    const s = find(latest, id, source);
+    const b = base.get(id);
+    return Boolean(s && b && count(s) > count(b) && ready(s));
+  };
+  const explain = (what, base) => async () => {
+    const late = fromIds.filter((id) => !grownSince(base)(id));
+    const names = await browser
+      .evaluate((ids) => ids.map((id) => document.querySelector(`.person[data-participant-id="${id}"]`)?.dataset.name ?? '?'), late)
+      .catch(() => late.map(() => '?'));
+    const lines = late.map(
+      (id, i) => `${names[i]} (${id}): at start ${describeInbound(base.get(id))}; at the end ${describeInbound(find(latest, id, source))}`,
+    );
+    return `${what}; not: ${lines.join(' | ')}`;
+  };
   await waitFor(
     async () => {
-      const stats = await inbound(browser);
-      return fromIds.every((id) => find(stats, id, source).framesDecoded > find(first, id, source).framesDecoded);
+      latest = await inbound(browser);
+      for (const id of fromIds) {
+        const s = find(latest, id, source);
+        // Anew when the track moved to another m-line (another receiver, other counters).
+        if (s && seen.get(id)?.mid !== s.mid) seen.set(id, s);
+      }
+      return fromIds.every(grownSince(seen));
     },
-    { timeout: 10_000, message: `${browser.label} to keep decoding ${source}` },
+    { timeout, message: explain(`${browser.label} ${doing} ${source} from ${fromIds.length} participant(s)`, seen) },
   );
-  return first;
+  const first = new Map(fromIds.map((id) => [id, find(latest, id, source)]));
+  await waitFor(
+    async () => {
+      latest = await inbound(browser);
+      return fromIds.every(grownSince(first));
+    },
+    { timeout: 10_000, message: explain(`${browser.label} ${going} ${source}`, first) },
+  );
+}
+
+/**
+ * Waits until `browser` decodes camera video from every participant in `fromIds`
+ * (framesDecoded grows, frameWidth > 0), then checks that decoding goes on: a later sample
+ * has more frames for each of them.
+ */
+export async function expectDecodingFrom(browser, fromIds, { source = 'camera', timeout = 30_000 } = {}) {
+  await expectGrowing(browser, fromIds, {
+    source,
+    count: (s) => s.framesDecoded,
+    ready: (s) => s.frameWidth > 0,
+    timeout,
+    doing: 'decoding',
+    going: 'to keep decoding',
+  });
 }
 
 /** Waits until audio packets from every participant in `fromIds` keep arriving. */
 export async function expectAudioFrom(browser, fromIds, { timeout = 30_000 } = {}) {
-  const first = await waitFor(
-    async () => {
-      const stats = await inbound(browser);
-      return fromIds.every((id) => (find(stats, id, 'microphone')?.packetsReceived ?? 0) > 0) ? stats : null;
-    },
-    { timeout, message: `${browser.label} receiving audio from ${fromIds.length} participant(s)` },
-  );
-  await waitFor(
-    async () => {
-      const stats = await inbound(browser);
-      return fromIds.every(
-        (id) => find(stats, id, 'microphone').packetsReceived > find(first, id, 'microphone').packetsReceived,
-      );
-    },
-    { timeout: 10_000, message: `${browser.label} audio packets to keep arriving` },
-  );
+  await expectGrowing(browser, fromIds, {
+    source: 'microphone',
+    count: (s) => s.packetsReceived,
+    timeout,
+    doing: 'receiving audio',
+    going: 'audio packets to keep arriving',
+  });
 }
 
 /**

@@ -76,6 +76,9 @@ test(
           await waitFor(async () => (await banner.count()) === 0, { timeout: 30_000, message: 'the banner to go away' });
           const after = await selfId(mover);
           assert.notEqual(after, before, 'a new connection is a new participant id');
+          // The others get the returner's tracks on the m-lines its old connection left idle,
+          // whose receive counters go on from before the cut: only frames decoded after the
+          // new id shows prove its video (expectDecodingFrom counts from there).
           await expectDecodingFrom(stay, [after, thirdId]);
           await expectDecodingFrom(mover, [stayId, thirdId]);
           await expectAudioFrom(stay, [after]);
