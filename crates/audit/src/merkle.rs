@@ -8,10 +8,23 @@
 //! (the "compact range" of the right edge), never by rehashing leaves. Memory is about two
 //! hashes per leaf (64 MB for a million entries).
 //!
+//! A log can also start in the middle: [`MerkleLog::from_compact`] seeds it with the
+//! compact range at size `s` (all that is left of a trail whose oldest entries the
+//! retention job removed). Level `h` then holds the subtrees from index `(s >> h) & !1`
+//! on, beginning with the compact range's subtree of that height when bit `h` of `s` is
+//! set. That is every node a root of size `n >= s`, an inclusion proof of a leaf `m >= s`
+//! or a consistency proof from a size `>= s` needs: the left siblings on such a path are
+//! subtrees of the compact range at `m` (or at the old size), each at index
+//! `(m >> h) - 1` for an odd `m >> h`, which is `(m >> h) & !1` and so not below the
+//! offset since `m >= s`; everything right of the path starts at or after `s`. Earlier leaves and sizes are refused with
+//! [`MerkleError::BeforeStart`]. Since the offset is even, a level's parity is that of its
+//! length, and appends work unchanged.
+//!
 //! Proof generation follows RFC 6962 §2.1.1/§2.1.2 (PATH and SUBPROOF); verification
 //! follows the iterative algorithms of RFC 9162 §2.1.3.2 and §2.1.4.2, which need no tree
 //! and therefore work on untrusted proofs alone.
 
+use crate::compact::CompactRange;
 use aws_lc_rs::digest::{Context, SHA256, digest};
 
 /// A SHA-256 output.
@@ -30,6 +43,10 @@ pub enum MerkleError {
     WrongProofLength,
     #[error("proof does not lead to the expected root hash")]
     RootMismatch,
+    #[error(
+        "leaf or tree size {requested} lies before leaf {start}, where this log starts (earlier leaves are known only by their compact range)"
+    )]
+    BeforeStart { requested: u64, start: u64 },
 }
 
 /// `SHA-256(0x00 || data)`: the hash of one leaf.
@@ -82,11 +99,15 @@ fn split_point(n: u64) -> u64 {
     1u64 << (63 - (n - 1).leading_zeros())
 }
 
-/// An append-only Merkle log holding all complete subtree hashes.
+/// An append-only Merkle log holding all complete subtree hashes from its start on.
 #[derive(Debug, Clone, Default)]
 pub struct MerkleLog {
+    /// The size of the compact range the log was seeded with (0 for a log of its own
+    /// leaves from the first); earlier leaves are known only through that range.
+    start: u64,
     /// `levels[h][i]` is the hash of the complete subtree of `2^h` leaves starting at
-    /// leaf `i * 2^h`; level `h` therefore holds `size >> h` hashes.
+    /// leaf `(offset(h) + i) * 2^h`, with `offset(h) = (start >> h) & !1`; level `h`
+    /// therefore holds `(size >> h) - offset(h)` hashes.
     levels: Vec<Vec<Hash>>,
 }
 
@@ -95,9 +116,36 @@ impl MerkleLog {
         Self::default()
     }
 
+    /// A log whose first `range.size()` leaves are known only through their compact
+    /// range: appends continue after them, and roots and proofs work for every size and
+    /// leaf from there on (see the module doc for why the range is enough).
+    pub fn from_compact(range: &CompactRange) -> Self {
+        let start = range.size();
+        let height = (u64::BITS - start.leading_zeros()) as usize;
+        let mut levels = vec![Vec::new(); height];
+        // The range lists its subtrees largest first, one per set bit of its size.
+        let set_bits = (0..height).rev().filter(|&h| (start >> h) & 1 == 1);
+        for (level, hash) in set_bits.zip(range.hashes()) {
+            levels[level].push(*hash);
+        }
+        Self { start, levels }
+    }
+
     /// Number of leaves.
     pub fn size(&self) -> u64 {
-        self.levels.first().map_or(0, |l| l.len() as u64)
+        self.offset(0) + self.levels.first().map_or(0, |l| l.len() as u64)
+    }
+
+    /// The hash of subtree `index` of level `level`, if the log holds it.
+    fn stored(&self, level: usize, index: u64) -> Option<Hash> {
+        let at = usize::try_from(index.checked_sub(self.offset(level))?).ok()?;
+        self.levels.get(level)?.get(at).copied()
+    }
+
+    /// The index of the first subtree level `level` holds.
+    fn offset(&self, level: usize) -> u64 {
+        let shift = u32::try_from(level).unwrap_or(u32::MAX);
+        self.start.checked_shr(shift).unwrap_or(0) & !1
     }
 
     /// Appends a leaf by its data; returns its index.
@@ -117,6 +165,7 @@ impl MerkleLog {
             let row = &mut self.levels[level];
             row.push(carry);
             // A level of even length just completed a pair: its parent is now complete.
+            // (Its offset is even, so the length has the parity of the subtree count.)
             if !row.len().is_multiple_of(2) {
                 break;
             }
@@ -129,42 +178,43 @@ impl MerkleLog {
 
     /// The leaf hash at `index`.
     pub fn leaf(&self, index: u64) -> Result<Hash, MerkleError> {
-        self.levels
-            .first()
-            .and_then(|l| usize::try_from(index).ok().and_then(|i| l.get(i)))
-            .copied()
-            .ok_or(MerkleError::IndexOutOfRange {
-                index,
-                size: self.size(),
-            })
+        self.check_start(index)?;
+        self.stored(0, index).ok_or(MerkleError::IndexOutOfRange {
+            index,
+            size: self.size(),
+        })
     }
 
     /// The current root.
     pub fn root(&self) -> Hash {
-        // The log's own size is always in range.
+        // The log's own size is always in range and never before its start.
         self.subtree(0, self.size())
     }
 
-    /// The root the tree had when it held `size` leaves.
+    /// The root the tree had when it held `size` leaves (0, or at least the start).
     pub fn root_at(&self, size: u64) -> Result<Hash, MerkleError> {
         self.check_size(size)?;
+        if size > 0 {
+            self.check_start(size)?;
+        }
         Ok(self.subtree(0, size))
     }
 
-    /// The inclusion proof (audit path) of leaf `index` in the tree of `size` leaves,
-    /// leaf to root (RFC 6962 §2.1.1).
+    /// The inclusion proof (audit path) of leaf `index` (not before the start) in the
+    /// tree of `size` leaves, leaf to root (RFC 6962 §2.1.1).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, MerkleError> {
         self.check_size(size)?;
         if index >= size {
             return Err(MerkleError::IndexOutOfRange { index, size });
         }
+        self.check_start(index)?;
         let mut proof = Vec::new();
         self.path(index, 0, size, &mut proof);
         Ok(proof)
     }
 
-    /// The consistency proof from the tree of `old` leaves to the tree of `new` leaves
-    /// (RFC 6962 §2.1.2). Empty when `old` is 0 or equals `new`.
+    /// The consistency proof from the tree of `old` leaves (0, or at least the start) to
+    /// the tree of `new` leaves (RFC 6962 §2.1.2). Empty when `old` is 0 or equals `new`.
     pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, MerkleError> {
         self.check_size(new)?;
         if old > new {
@@ -172,6 +222,7 @@ impl MerkleLog {
         }
         let mut proof = Vec::new();
         if old > 0 {
+            self.check_start(old)?;
             self.subproof(old, 0, new, true, &mut proof);
         }
         Ok(proof)
@@ -182,6 +233,18 @@ impl MerkleLog {
             return Err(MerkleError::SizeOutOfRange {
                 requested: size,
                 size: self.size(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses a leaf index or tree size before the start: its proof or root would need
+    /// subtrees the log does not hold.
+    fn check_start(&self, requested: u64) -> Result<(), MerkleError> {
+        if requested < self.start {
+            return Err(MerkleError::BeforeStart {
+                requested,
+                start: self.start,
             });
         }
         Ok(())
@@ -198,16 +261,13 @@ impl MerkleLog {
         }
         if len.is_power_of_two() && start.is_multiple_of(len) {
             let level = len.trailing_zeros() as usize;
-            if let Some(h) = self
-                .levels
-                .get(level)
-                .and_then(|row| row.get((start >> level) as usize))
-            {
-                return *h;
+            if let Some(h) = self.stored(level, start >> level) {
+                return h;
             }
         }
         if len == 1 {
-            // Unreachable for end <= size: every leaf is stored at level 0.
+            // Unreachable for end <= size from the public calls, which refuse leaves and
+            // sizes before the start: every leaf after it is stored at level 0.
             return empty_root();
         }
         let k = split_point(len);

@@ -1,11 +1,12 @@
 //! Every case of ../shared/testdata/rfc6962-vectors.json: roots, generated and verified
 //! inclusion and consistency proofs, and the cases that must fail. Then the log against
-//! the recursive definition for many sizes.
+//! the recursive definition for many sizes, and a log started from a compact range
+//! against the log of all leaves.
 
 use plenum_audit::merkle::{
     MerkleError, MerkleLog, leaf_hash, tree_hash, verify_consistency, verify_inclusion,
 };
-use plenum_audit::{Hash, from_hex, hash_from_hex};
+use plenum_audit::{CompactRange, Hash, from_hex, hash_from_hex};
 use serde_json::Value;
 
 struct Vectors {
@@ -216,5 +217,69 @@ fn log_matches_the_definition_and_its_own_proofs() {
             verify_consistency(old, size, &proof, &old_root, &root)
                 .unwrap_or_else(|e| panic!("{old}->{size}: {e}"));
         }
+    }
+}
+
+/// A log seeded with the compact range at `start` and then given the leaves after it
+/// answers every root and proof from `start` on exactly as the log of all leaves does,
+/// and refuses what would need the leaves before `start`.
+#[test]
+fn a_log_seeded_with_a_compact_range_answers_like_the_full_log() {
+    let leaves: Vec<Vec<u8>> = (0u32..130).map(|i| i.to_be_bytes().to_vec()).collect();
+    let full = log_of(&leaves);
+    let mut range = CompactRange::new();
+    for start in 0..=70u64 {
+        let mut seeded = MerkleLog::from_compact(&range);
+        assert_eq!(seeded.size(), start);
+        assert_eq!(seeded.root(), full.root_at(start).unwrap(), "start {start}");
+        for leaf in &leaves[start as usize..] {
+            seeded.append(leaf);
+        }
+        assert_eq!(seeded.size(), full.size());
+        assert_eq!(seeded.root(), full.root());
+        for index in start..full.size() {
+            assert_eq!(seeded.leaf(index), full.leaf(index));
+        }
+        for size in start..=full.size() {
+            let root = full.root_at(size).unwrap();
+            if size > 0 {
+                assert_eq!(seeded.root_at(size), Ok(root), "start {start}, size {size}");
+            }
+            for index in start..size {
+                let proof = seeded.inclusion_proof(index, size).unwrap();
+                assert_eq!(
+                    proof,
+                    full.inclusion_proof(index, size).unwrap(),
+                    "start {start}, leaf {index}, size {size}"
+                );
+                verify_inclusion(
+                    &leaf_hash(&leaves[index as usize]),
+                    index,
+                    size,
+                    &proof,
+                    &root,
+                )
+                .unwrap();
+            }
+            for old in (start..=size).chain([0]) {
+                let proof = seeded.consistency_proof(old, size).unwrap();
+                assert_eq!(
+                    proof,
+                    full.consistency_proof(old, size).unwrap(),
+                    "start {start}, {old} -> {size}"
+                );
+                verify_consistency(old, size, &proof, &full.root_at(old).unwrap(), &root).unwrap();
+            }
+        }
+        let before = |requested| MerkleError::BeforeStart { requested, start };
+        for early in 0..start {
+            assert_eq!(seeded.leaf(early), Err(before(early)));
+            assert_eq!(seeded.inclusion_proof(early, 130), Err(before(early)));
+            if early > 0 {
+                assert_eq!(seeded.root_at(early), Err(before(early)));
+                assert_eq!(seeded.consistency_proof(early, 130), Err(before(early)));
+            }
+        }
+        range.append(leaf_hash(&leaves[start as usize]));
     }
 }
