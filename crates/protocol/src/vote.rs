@@ -31,7 +31,8 @@ pub struct VoteOpen {
     /// Closes the vote by itself after this many seconds.
     #[serde(default)]
     pub duration_s: Option<u32>,
-    /// Guests may vote too (when the tenant's policy allows it).
+    /// Guests joined at the opening are eligible too. The moderator's choice alone: no
+    /// tenant policy restricts it.
     #[serde(default)]
     pub include_guests: bool,
 }

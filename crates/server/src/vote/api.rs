@@ -52,7 +52,9 @@ pub async fn list(
 ) -> Result<Json<Vec<VoteListing>>, ApiError> {
     let votes = state.store.votes_of_meeting(meeting).await?;
     let tenant = votes.first().map(|v| v.tenant_id.clone());
-    check_reader(&state, &claims, meeting, tenant.as_deref()).await?;
+    if !may_read(&state, &claims, meeting, tenant.as_deref()).await? {
+        return Err(refusal(&claims, meeting));
+    }
     Ok(Json(votes.into_iter().map(listing).collect()))
 }
 
@@ -103,55 +105,60 @@ pub async fn receipt(
     Ok(Json(receipt))
 }
 
-/// The vote, if the caller may read it (an unknown vote and one out of reach are both 404
-/// to a caller without the auditor's right, so ids cannot be probed).
+/// The vote, if the caller may read it. A vote out of the caller's reach answers exactly
+/// like an unknown one (404, same body), as meetings do, so vote ids cannot be probed;
+/// the refusal is still recorded as `access.denied`.
 async fn readable_vote(
     state: &AppState,
     claims: &Claims,
     vote: VoteId,
 ) -> Result<VoteRecord, ApiError> {
+    let no_such_vote = || ApiError::not_found("no such vote");
     let record = match state.store.vote(vote).await {
         Ok(record) => record,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("no such vote")),
+        Err(StoreError::NotFound) => return Err(no_such_vote()),
         Err(error) => return Err(error.into()),
     };
-    check_reader(state, claims, record.meeting_id, Some(&record.tenant_id)).await?;
-    Ok(record)
+    if may_read(state, claims, record.meeting_id, Some(&record.tenant_id)).await? {
+        return Ok(record);
+    }
+    let mut answer = no_such_vote();
+    answer.denial = refusal(claims, record.meeting_id).denial;
+    Err(answer)
 }
 
-async fn check_reader(
+/// Whether the caller may read the votes of `meeting` (in `tenant`, when known).
+async fn may_read(
     state: &AppState,
     claims: &Claims,
     meeting: MeetingId,
     tenant: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let participant =
         matches!(claims.kind, TokenKind::Meeting | TokenKind::Guest) && claims.mtg == Some(meeting);
     if participant {
-        return Ok(());
+        return Ok(true);
     }
-    if claims.kind == TokenKind::User {
-        let owner = match state.store.meeting_by_id(meeting).await {
-            Ok(stored) => stored.owner_id == claims.sub,
-            Err(StoreError::NotFound) => false,
-            Err(error) => return Err(error.into()),
-        };
-        if owner {
-            return Ok(());
-        }
-        let in_reach = tenant.is_none_or(|tenant| {
-            authz::instance_wide(claims.account_role(), claims.tenant())
-                || claims.tenant() == tenant
-        });
-        if authz::allowed(claims.account_role(), Permission::VoteRead) && in_reach {
-            return Ok(());
-        }
+    if claims.kind != TokenKind::User {
+        return Ok(false);
     }
-    Err(authz::forbidden(
+    let owner = match state.store.meeting_by_id(meeting).await {
+        Ok(stored) => stored.owner_id == claims.sub,
+        Err(StoreError::NotFound) => false,
+        Err(error) => return Err(error.into()),
+    };
+    let in_reach = tenant.is_none_or(|tenant| {
+        authz::instance_wide(claims.account_role(), claims.tenant()) || claims.tenant() == tenant
+    });
+    Ok(owner || (authz::allowed(claims.account_role(), Permission::VoteRead) && in_reach))
+}
+
+fn refusal(claims: &Claims, meeting: MeetingId) -> ApiError {
+    authz::forbidden(
         claims,
         Permission::VoteRead,
         Some(format!("meeting:{meeting}")),
-    ))
+    )
 }
 
 fn listing(record: VoteRecord) -> VoteListing {

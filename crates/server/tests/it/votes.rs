@@ -238,20 +238,39 @@ async fn roll_call_vote_refusals_result_protocol_and_receipts() {
     )
     .await
     .assert_problem(400, "invalid_query");
-    // Not a ballot of this vote; unknown vote; someone from elsewhere.
+    // Not a ballot of this vote; unknown vote.
     b.get(&b.tokens[1], &format!("/api/v1/votes/{vote}/receipt?seq=0"))
         .await
         .assert_problem(404, "not_found");
-    b.get(
-        &b.tokens[1],
-        &format!("/api/v1/votes/{}/protocol", uuid::Uuid::new_v4()),
-    )
-    .await
-    .assert_problem(404, "not_found");
-    let bob = b.served.app.login("bob").await;
-    b.get(&bob, &format!("/api/v1/votes/{vote}/protocol"))
+    let unknown = uuid::Uuid::new_v4();
+    b.get(&b.tokens[1], &format!("/api/v1/votes/{unknown}/protocol"))
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(404, "not_found");
+    // An account from elsewhere cannot tell this vote from one that does not exist.
+    let bob = b.served.app.login("bob").await;
+    for document in [
+        "protocol".to_owned(),
+        "protocol.pdf?lang=en".to_owned(),
+        format!("receipt?seq={bob_seq}"),
+    ] {
+        let existing = b
+            .get(&bob, &format!("/api/v1/votes/{vote}/{document}"))
+            .await;
+        existing.assert_problem(404, "not_found");
+        let missing = b
+            .get(&bob, &format!("/api/v1/votes/{unknown}/{document}"))
+            .await;
+        assert_eq!(existing.body, missing.body, "{document}");
+    }
+    // The operator still sees each refusal of an existing vote.
+    let resource = format!("meeting:{}", b.meeting);
+    let entries = b.served.app.state.store.audit_entries(0, 10_000).await;
+    let denied = entries
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entry.action == "access.denied" && e.entry.resource == resource)
+        .count();
+    assert_eq!(denied, 3);
     let list = b
         .get(
             &b.tokens[4],
