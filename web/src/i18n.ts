@@ -305,6 +305,7 @@ export const en = {
   'vote.error.alreadyVoted': 'You have already voted; a ballot cannot be changed.',
   'vote.error.closed': 'The vote is closed.',
   'vote.error.alreadyOpen': 'Another vote is open; close it first.',
+  'vote.error.notRecorded': 'This could not be recorded and did not take effect; please try again.',
   'vote.error.download': 'The document could not be downloaded ({code}).',
 
   'error.forbidden': 'You are not allowed to do that.',
@@ -614,6 +615,7 @@ export const de: Dictionary = {
   'vote.error.alreadyVoted': 'Sie haben bereits abgestimmt; eine Stimme kann nicht geändert werden.',
   'vote.error.closed': 'Die Abstimmung ist beendet.',
   'vote.error.alreadyOpen': 'Eine andere Abstimmung ist offen; beenden Sie sie zuerst.',
+  'vote.error.notRecorded': 'Das konnte nicht protokolliert werden und ist nicht wirksam geworden; bitte versuchen Sie es erneut.',
   'vote.error.download': 'Das Dokument konnte nicht geladen werden ({code}).',
 
   'error.forbidden': 'Das dürfen Sie nicht.',

@@ -54,6 +54,7 @@ const POLL_ERRORS = {
   vote_already_voted: 'vote.error.alreadyVoted',
   vote_closed: 'vote.error.closed',
   vote_already_open: 'vote.error.alreadyOpen',
+  vote_not_recorded: 'vote.error.notRecorded',
 } as const satisfies Record<string, MessageKey>;
 
 /** Where meeting tokens come from: `join-token` for users, `guest-token` for guests. */

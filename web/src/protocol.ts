@@ -465,7 +465,8 @@ export type ErrorCode =
   | 'vote_not_eligible'
   | 'vote_already_voted'
   | 'vote_closed'
-  | 'vote_already_open';
+  | 'vote_already_open'
+  | 'vote_not_recorded';
 
 /** Client → server messages: `type` → payload. */
 export interface ClientMessages {

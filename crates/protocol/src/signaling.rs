@@ -475,6 +475,9 @@ pub enum ErrorCode {
     VoteClosed,
     /// Another vote is open in this meeting (one at a time).
     VoteAlreadyOpen,
+    /// The vote's opening or the ballot could not be stored in the audit trail, so it did
+    /// not take effect; it may be sent again.
+    VoteNotRecorded,
 }
 
 /// A server message with the transaction id of the client message it answers, if any.

@@ -50,7 +50,7 @@ mod votes;
 pub use chat::{CHAT_HISTORY_LIMIT, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW};
 pub use polls::{POLL_ANSWER_RATE_LIMIT, POLL_ANSWER_RATE_WINDOW};
 pub use room::{REACTION_RATE_LIMIT, REACTION_RATE_WINDOW, RandomSource, Room};
-pub use votes::VoteOutput;
+pub use votes::{RecordedEntry, VoteOutput};
 
 use plenum_protocol::bridge::BridgeCommand;
 use plenum_protocol::signaling::{Role, ServerEnvelope};
@@ -179,9 +179,10 @@ pub enum RoomOutput {
     Bridge(BridgeCommand),
     /// A new ban, for the server to persist.
     BanAdded(BanKey),
-    /// A vote event for the server to append to the audit trail (in this order); a ballot's
-    /// seq goes back with [`Room::handle_ballot_recorded`], a close is sealed and reported
-    /// with [`Room::handle_vote_sealed`].
+    /// A vote event for the server to append to the audit trail (in this order); how the
+    /// append went goes back with [`Room::handle_vote_recorded`] (as its
+    /// [`VoteOutput::report`] asks), a stored close is sealed and reported with
+    /// [`Room::handle_vote_sealed`].
     Vote(VoteOutput),
     /// The meeting is over: every connection has been closed. Stop the room after draining.
     Ended,

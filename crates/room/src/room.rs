@@ -3,7 +3,7 @@
 use crate::chat::{self, CHAT_RATE_LIMIT, CHAT_RATE_WINDOW, ChatLog};
 use crate::polls::{self, Asker, PollError, Polls};
 use crate::rate::RateLimit;
-use crate::votes::{Effect, Person, Refusal, Votes};
+use crate::votes::{Effect, Person, RecordedEntry, Refusal, Votes};
 use crate::{BanKey, ConnectionId, Identity, MeetingSettings, RoomOutput, SubjectKind, WallClock};
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, PublishedTrack};
 use plenum_protocol::signaling::{
@@ -253,10 +253,18 @@ impl Room {
         self.vote_context = Some(VoteContext { tenant, draw });
     }
 
-    /// The server appended the ballot of `voter` (from a [`RoomOutput::Vote`]) as audit
-    /// entry `seq`: the voter gets `vote.ballot_accepted`.
-    pub fn handle_ballot_recorded(&mut self, vote_id: VoteId, voter: UserId, seq: u64) {
-        let effects = self.votes.ballot_recorded(vote_id, voter, seq);
+    /// The server's append of a vote entry (a [`RoomOutput::Vote`] with a
+    /// [`VoteOutput::report`]) is over at `now`: stored as audit entry `seq`, or not stored
+    /// (`None`). The opening is announced, the ballot counts and its voter gets
+    /// `vote.ballot_accepted` — or the requester gets `vote_not_recorded`.
+    pub fn handle_vote_recorded(
+        &mut self,
+        vote_id: VoteId,
+        entry: RecordedEntry,
+        seq: Option<u64>,
+        now: Instant,
+    ) {
+        let effects = self.votes.recorded(vote_id, entry, seq, &self.clock, now);
         self.apply_vote_effects(effects);
     }
 
@@ -812,12 +820,17 @@ impl Room {
             self.settings.id,
             &context.tenant,
             by,
+            self.out.answer.clone(),
             request,
             &people,
             &mut context.draw,
             &self.clock,
             now,
         );
+        if result.is_ok() {
+            // The answer (`vote.opened`) comes once the opening is recorded.
+            self.out.answer = None;
+        }
         self.vote_result(conn, result);
     }
 
@@ -834,7 +847,8 @@ impl Room {
             match effect {
                 Effect::Record(output) => self.out.queue.push_back(RoomOutput::Vote(output)),
                 Effect::Broadcast(message) => self.broadcast(&message, None),
-                Effect::AnnounceOpened => {
+                Effect::AnnounceOpened(answer) => {
+                    let previous = mem::replace(&mut self.out.answer, answer);
                     let roster: Vec<ConnectionId> = self.roster.values().copied().collect();
                     for to in roster {
                         let subject = self.conns.get(&to).map(|c| c.identity.subject);
@@ -842,6 +856,8 @@ impl Room {
                             self.out.send(to, message);
                         }
                     }
+                    // Unused if the requester has gone meanwhile.
+                    self.out.answer = previous;
                 }
                 Effect::ToSubject(subject, message, txn) => {
                     let targets: Vec<ConnectionId> = self

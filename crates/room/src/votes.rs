@@ -4,14 +4,21 @@
 //! records into messages and into [`VoteOutput`]s the server appends to the audit trail.
 //!
 //! One vote is open per meeting at a time. A voter is an account (token subject), so a
-//! reconnect keeps eligibility, token and the one-ballot rule. A ballot is confirmed to
-//! its voter (`vote.ballot_accepted`) only once the server reports its audit seq
-//! ([`Votes::ballot_recorded`]); the result goes out once the server has sealed it
-//! ([`Votes::sealed`]). In a pseudonymous vote this module (like the machine) holds the
-//! subject → token/ballot link in memory while the vote runs and forgets it at its end.
+//! reconnect keeps eligibility, token and the one-ballot rule. In a pseudonymous vote this
+//! module (like the machine) holds the subject → token/ballot link in memory while the
+//! vote runs and forgets it at its end.
+//!
+//! What is announced is what the audit trail holds: the server reports each append back
+//! ([`Votes::recorded`]). A vote is announced once its `vote.open` entry is stored; a
+//! ballot counts, and its voter gets `vote.ballot_accepted`, once its entry is stored; a
+//! close waits for the ballots still being stored, so its tally is the ballots before it
+//! in the trail; the result goes out once the server has sealed it ([`Votes::sealed`]).
+//! When an append fails, the requester gets `vote_not_recorded` and may try again (the
+//! vote goes on); a close that could not be stored ends the vote as cancelled, recorded
+//! with its reason.
 
-use crate::WallClock;
 use crate::chat;
+use crate::{ConnectionId, WallClock};
 use plenum_protocol::signaling::{ErrorCode, ServerMessage};
 use plenum_protocol::vote::{
     PublishedBallot, VoteCheckpoint, VoteChoice, VoteCloseReason, VoteClosed, VoteCount, VoteMode,
@@ -19,14 +26,17 @@ use plenum_protocol::vote::{
 };
 use plenum_protocol::{MeetingId, UserId, VoteId};
 use plenum_vote::{
-    BallotError, BallotRecord, CloseReason, CloseRecord, EndError, Mode, Options, SpecError,
-    TOKEN_BYTES, Vote, VoteEvent, VoteOption, VoteSpec, Voter,
+    BallotError, BallotRecord, CancelRecord, CloseReason, CloseRecord, EndError, Mode, Options,
+    SpecError, TOKEN_BYTES, Vote, VoteEvent, VoteOption, VoteSpec, VoteState, Voter,
 };
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 /// The id of the option a vote adds when abstaining is allowed.
 const ABSTAIN: &str = "abstain";
+
+/// The recorded reason of a vote whose `vote.close` entry could not be stored.
+const CLOSE_NOT_RECORDED: &str = "the result could not be recorded in the audit trail";
 
 /// A vote event for the server to append to the audit trail, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,9 +47,21 @@ pub struct VoteOutput {
     /// automatic close) and for every pseudonymous ballot, whose entry must not name its
     /// voter.
     pub by: Option<UserId>,
-    /// The voter of a ballot, to hand its seq back with [`crate::Room::handle_ballot_recorded`].
-    /// Never part of the entry.
-    pub voter: Option<UserId>,
+    /// What to hand back with [`crate::Room::handle_vote_recorded`] once the append is
+    /// over; never part of the entry. `None` for a cancel: nothing waits for it.
+    pub report: Option<RecordedEntry>,
+}
+
+/// A vote entry whose append the room waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordedEntry {
+    /// `vote.open`: the vote is announced once it is stored.
+    Open,
+    /// `vote.ballot` of this voter: it counts once it is stored.
+    Ballot(UserId),
+    /// `vote.close`: reported only when it could not be stored; a stored close is sealed
+    /// and comes back through [`crate::Room::handle_vote_sealed`].
+    Close,
 }
 
 /// Someone joined, as the votes see them.
@@ -53,8 +75,9 @@ pub(crate) struct Person {
 /// What a request or event asks the room to send or record.
 #[derive(Debug)]
 pub(crate) enum Effect {
-    /// `vote.opened` to everyone joined, each with its own `can_vote`.
-    AnnounceOpened,
+    /// `vote.opened` to everyone joined, each with its own `can_vote`; the copy to the
+    /// requesting connection carries the `vote.open` request's txn.
+    AnnounceOpened(Option<(ConnectionId, String)>),
     /// One message to everyone joined.
     Broadcast(ServerMessage),
     /// One message to every connection of a subject.
@@ -65,13 +88,23 @@ pub(crate) enum Effect {
 /// A refusal: the `error` the sender gets.
 pub(crate) type Refusal = (ErrorCode, String);
 
-/// A ballot recorded by the machine whose audit seq has not come back yet.
+/// A ballot the machine holds as pending until its append is reported.
 #[derive(Debug)]
 struct Pending {
     option: String,
     /// The voter's token (pseudonymous), for its confirmation.
     token: Option<String>,
     txn: Option<String>,
+    /// How it is published at close, once it counts.
+    published: PublishedBallot,
+}
+
+/// A vote whose `vote.open` entry is being appended: nobody has heard of it yet.
+#[derive(Debug)]
+struct Opening {
+    by: UserId,
+    /// The requesting connection and the request's txn.
+    answer: Option<(ConnectionId, String)>,
 }
 
 /// A ballot whose seq has come back: re-sent to its voter on reconnect.
@@ -90,11 +123,15 @@ struct Current {
     opened_at: String,
     /// When it closes by itself, monotonic and as RFC 3339.
     deadline: Option<(Instant, String)>,
-    /// Ballots as published at close, in log order.
-    ballots: Vec<PublishedBallot>,
-    /// Ballots whose seq has not come back yet, by voter.
+    /// Set until the `vote.open` entry is stored.
+    opening: Option<Opening>,
+    /// Counted ballots as published at close, by seq (log order).
+    ballots: BTreeMap<u64, PublishedBallot>,
+    /// Ballots whose append has not been reported yet, by voter.
     pending: BTreeMap<UserId, Pending>,
     accepted: BTreeMap<UserId, Accepted>,
+    /// The moderator whose close waits for pending ballots.
+    close_by: Option<UserId>,
     /// Set at close: the result without its checkpoint.
     closing: Option<(CloseRecord, String)>,
 }
@@ -108,13 +145,16 @@ pub(crate) struct Votes {
 
 impl Votes {
     /// `vote.open` by a moderator, with the people joined now (in join order) and one
-    /// token secret per eligible voter for a pseudonymous vote (`draw`).
+    /// token secret per eligible voter for a pseudonymous vote (`draw`). `answer` is the
+    /// requesting connection and txn, for the `vote.opened` it gets once the opening is
+    /// recorded.
     #[allow(clippy::too_many_arguments)]
     pub fn open(
         &mut self,
         meeting: MeetingId,
         tenant: &str,
         by: UserId,
+        answer: Option<(ConnectionId, String)>,
         request: VoteOpen,
         people: &[Person],
         draw: &mut dyn FnMut(&mut [u8]),
@@ -182,34 +222,19 @@ impl Votes {
             opened_at: chat::timestamp(clock, now),
             deadline,
             vote,
-            ballots: Vec::new(),
+            opening: Some(Opening { by, answer }),
+            ballots: BTreeMap::new(),
             pending: BTreeMap::new(),
             accepted: BTreeMap::new(),
+            close_by: None,
             closing: None,
         });
-        let mut effects = vec![
-            Effect::Record(VoteOutput {
-                vote_id: id,
-                event,
-                by: Some(by),
-                voter: None,
-            }),
-            Effect::AnnounceOpened,
-        ];
-        if let Some(current) = &self.current {
-            for voter in current.vote.eligible() {
-                let token = current.vote.token_of(&voter.id);
-                if let (Some(token), Ok(subject)) = (token, voter.id.parse()) {
-                    let message = ServerMessage::VoteToken {
-                        vote_id: id,
-                        token: token.to_owned(),
-                    };
-                    effects.push(Effect::ToSubject(subject, message, None));
-                }
-            }
-            effects.push(Effect::Broadcast(current.participation()));
-        }
-        Ok(effects)
+        Ok(vec![Effect::Record(VoteOutput {
+            vote_id: id,
+            event,
+            by: Some(by),
+            report: Some(RecordedEntry::Open),
+        })])
     }
 
     /// `vote.ballot`. `txn` is the request's, for the `vote.ballot_accepted` it gets later.
@@ -223,16 +248,16 @@ impl Votes {
         now: Instant,
     ) -> Result<Vec<Effect>, Refusal> {
         let current = self.current_vote(vote_id)?;
-        let cast = current
+        let ballot = current
             .vote
             .cast(&voter.to_string(), option, unix_ms(clock, now))
             .map_err(ballot_refusal)?;
         // From the record: the machine forgets its tokens when this ballot closes the vote.
-        let token = match &cast.ballot {
+        let token = match &ballot {
             BallotRecord::Pseudonymous { token, .. } => Some(token.clone()),
             BallotRecord::RollCall { .. } => None,
         };
-        let (published, by) = match &cast.ballot {
+        let (published, by) = match &ballot {
             BallotRecord::RollCall { name, option, .. } => (
                 PublishedBallot {
                     name: Some(name.clone()),
@@ -250,31 +275,25 @@ impl Votes {
                 None,
             ),
         };
-        current.ballots.push(published);
         current.pending.insert(
             voter,
             Pending {
                 option: option.to_owned(),
                 token,
                 txn,
+                published,
             },
         );
-        let mut effects = vec![
-            Effect::Record(VoteOutput {
-                vote_id,
-                event: VoteEvent::Ballot(cast.ballot),
-                by,
-                voter: Some(voter),
-            }),
-            Effect::Broadcast(current.participation()),
-        ];
-        if let Some(closed) = cast.closed {
-            effects.extend(self.closing(closed, None, clock, now));
-        }
-        Ok(effects)
+        Ok(vec![Effect::Record(VoteOutput {
+            vote_id,
+            event: VoteEvent::Ballot(ballot),
+            by,
+            report: Some(RecordedEntry::Ballot(voter)),
+        })])
     }
 
-    /// `vote.close` by a moderator.
+    /// `vote.close` by a moderator; with ballots still being recorded, the close follows
+    /// the last of them.
     pub fn close(
         &mut self,
         by: UserId,
@@ -287,7 +306,13 @@ impl Votes {
             .vote
             .close(CloseReason::Moderator, unix_ms(clock, now))
             .map_err(end_refusal)?;
-        Ok(self.closing(closed, Some(by), clock, now))
+        match closed {
+            Some(closed) => Ok(self.closing(closed, Some(by), clock, now)),
+            None => {
+                current.close_by = Some(by);
+                Ok(Vec::new())
+            }
+        }
     }
 
     /// `vote.cancel` by a moderator: no result; everyone is told at once.
@@ -310,7 +335,7 @@ impl Votes {
                 vote_id,
                 event: VoteEvent::Cancel(cancelled),
                 by: Some(by),
-                voter: None,
+                report: None,
             }),
             Effect::Broadcast(ServerMessage::VoteCancelled {
                 vote_id,
@@ -323,13 +348,14 @@ impl Votes {
     pub fn deadline(&self) -> Option<Instant> {
         self.current
             .as_ref()
-            .filter(|c| c.closing.is_none())
+            .filter(|c| c.opening.is_none() && c.vote.deadline().is_some())
             .and_then(|c| c.deadline.as_ref().map(|(at, _)| *at))
     }
 
-    /// Closes the open vote if its deadline has come.
+    /// Closes the open vote if its deadline has come (once its pending ballots are
+    /// reported, if any).
     pub fn expire(&mut self, clock: &WallClock, now: Instant) -> Vec<Effect> {
-        let Some(current) = self.current.as_mut() else {
+        let Some(current) = self.current.as_mut().filter(|c| c.opening.is_none()) else {
             return Vec::new();
         };
         if current.deadline.as_ref().is_none_or(|(at, _)| now < *at) {
@@ -344,22 +370,138 @@ impl Votes {
         }
     }
 
-    /// The server appended the ballot of `voter` as entry `seq`: the voter learns it.
-    pub fn ballot_recorded(&mut self, vote_id: VoteId, voter: UserId, seq: u64) -> Vec<Effect> {
+    /// The server's append of `entry` is over: stored as `seq`, or not stored (`None`).
+    pub fn recorded(
+        &mut self,
+        vote_id: VoteId,
+        entry: RecordedEntry,
+        seq: Option<u64>,
+        clock: &WallClock,
+        now: Instant,
+    ) -> Vec<Effect> {
+        match (entry, seq) {
+            (RecordedEntry::Open, _) => self.open_recorded(vote_id, seq.is_some()),
+            (RecordedEntry::Ballot(voter), _) => {
+                self.ballot_recorded(vote_id, voter, seq, clock, now)
+            }
+            (RecordedEntry::Close, None) => self.close_not_recorded(vote_id),
+            // A stored close is sealed next; its result comes with the seal.
+            (RecordedEntry::Close, Some(_)) => Vec::new(),
+        }
+    }
+
+    /// The vote is announced once its opening is stored; otherwise it never was, and the
+    /// moderator may open it again.
+    fn open_recorded(&mut self, vote_id: VoteId, stored: bool) -> Vec<Effect> {
+        let Some(current) = self.current.as_mut().filter(|c| c.id == vote_id) else {
+            return Vec::new();
+        };
+        let Some(opening) = current.opening.take() else {
+            return Vec::new();
+        };
+        if !stored {
+            self.current = None;
+            let message = not_recorded("the vote could not be recorded, so it was not opened");
+            let txn = opening.answer.map(|(_, txn)| txn);
+            return vec![Effect::ToSubject(opening.by, message, txn)];
+        }
+        let mut effects = vec![Effect::AnnounceOpened(opening.answer)];
+        for voter in current.vote.eligible() {
+            let token = current.vote.token_of(&voter.id);
+            if let (Some(token), Ok(subject)) = (token, voter.id.parse()) {
+                let message = ServerMessage::VoteToken {
+                    vote_id,
+                    token: token.to_owned(),
+                };
+                effects.push(Effect::ToSubject(subject, message, None));
+            }
+        }
+        effects.push(Effect::Broadcast(current.participation()));
+        effects
+    }
+
+    /// A stored ballot counts and its voter learns its seq; one that could not be stored
+    /// does not count, and its voter is told (and may vote again while the vote is open).
+    /// Either may be the last one a close was waiting for.
+    fn ballot_recorded(
+        &mut self,
+        vote_id: VoteId,
+        voter: UserId,
+        seq: Option<u64>,
+        clock: &WallClock,
+        now: Instant,
+    ) -> Vec<Effect> {
         let Some(current) = self.current.as_mut().filter(|c| c.id == vote_id) else {
             return Vec::new();
         };
         let Some(pending) = current.pending.remove(&voter) else {
             return Vec::new();
         };
-        let accepted = Accepted {
-            option: pending.option,
-            token: pending.token,
-            seq,
+        let subject = voter.to_string();
+        let now_ms = unix_ms(clock, now);
+        let (mut effects, closed) = match seq {
+            Some(seq) => {
+                let Ok(closed) = current.vote.commit(&subject, now_ms) else {
+                    return Vec::new();
+                };
+                current.ballots.insert(seq, pending.published);
+                let accepted = Accepted {
+                    option: pending.option,
+                    token: pending.token,
+                    seq,
+                };
+                let message = current.accepted_message(&accepted);
+                current.accepted.insert(voter, accepted);
+                let effects = vec![
+                    Effect::ToSubject(voter, message, pending.txn),
+                    Effect::Broadcast(current.participation()),
+                ];
+                (effects, closed)
+            }
+            None => {
+                let message = not_recorded(if *current.vote.state() == VoteState::Open {
+                    "your ballot could not be recorded and does not count; cast it again"
+                } else {
+                    "your ballot could not be recorded and does not count; the vote has closed"
+                });
+                let Ok(closed) = current.vote.discard(&subject, now_ms) else {
+                    return Vec::new();
+                };
+                (vec![Effect::ToSubject(voter, message, pending.txn)], closed)
+            }
         };
-        let message = current.accepted_message(&accepted);
-        current.accepted.insert(voter, accepted);
-        vec![Effect::ToSubject(voter, message, pending.txn)]
+        if let Some(closed) = closed {
+            let by = current.close_by;
+            effects.extend(self.closing(closed, by, clock, now));
+        }
+        effects
+    }
+
+    /// The close could not be stored, so the trail holds no result: the vote ends as
+    /// cancelled, with the reason recorded (by the system) and told to everyone.
+    fn close_not_recorded(&mut self, vote_id: VoteId) -> Vec<Effect> {
+        let Some(current) = self
+            .current
+            .take_if(|c| c.id == vote_id && c.closing.is_some())
+        else {
+            return Vec::new();
+        };
+        let cancelled = CancelRecord {
+            vote_id: current.vote.id().to_owned(),
+            reason: CLOSE_NOT_RECORDED.to_owned(),
+        };
+        vec![
+            Effect::Record(VoteOutput {
+                vote_id,
+                event: VoteEvent::Cancel(cancelled),
+                by: None,
+                report: None,
+            }),
+            Effect::Broadcast(ServerMessage::VoteCancelled {
+                vote_id,
+                reason: CLOSE_NOT_RECORDED.to_owned(),
+            }),
+        ]
     }
 
     /// The server sealed the closed vote: the result goes to everyone and stays for late
@@ -398,7 +540,7 @@ impl Votes {
                 })
                 .collect(),
             options: choices(current.vote.options()),
-            ballots: current.ballots,
+            ballots: current.ballots.into_values().collect(),
             eligible: record.eligible,
             checkpoint,
             closed_at,
@@ -415,7 +557,7 @@ impl Votes {
             .iter()
             .map(|r| ServerMessage::VoteClosed(r.clone()))
             .collect();
-        let Some(current) = &self.current else {
+        let Some(current) = self.current.as_ref().filter(|c| c.opening.is_none()) else {
             return out;
         };
         out.extend(current.opened(subject));
@@ -439,7 +581,8 @@ impl Votes {
 
     fn current_vote(&mut self, vote_id: VoteId) -> Result<&mut Current, Refusal> {
         match self.current.as_mut() {
-            Some(current) if current.id == vote_id => Ok(current),
+            // A vote still opening is unknown: nobody has heard of it.
+            Some(current) if current.id == vote_id && current.opening.is_none() => Ok(current),
             _ if self.last.as_ref().is_some_and(|l| l.vote_id == vote_id) => {
                 Err((ErrorCode::VoteClosed, "this vote is closed".into()))
             }
@@ -464,14 +607,14 @@ impl Votes {
             vote_id: current.id,
             event: VoteEvent::Close(record),
             by,
-            voter: None,
+            report: Some(RecordedEntry::Close),
         })]
     }
 }
 
 impl Current {
     fn opened(&self, subject: UserId) -> Option<ServerMessage> {
-        if self.closing.is_some() {
+        if self.opening.is_some() || *self.vote.state() != VoteState::Open {
             return None;
         }
         let record = self.vote.open_record();
@@ -548,6 +691,14 @@ fn wire_mode(mode: Mode) -> VoteMode {
     match mode {
         Mode::RollCall => VoteMode::RollCall,
         Mode::Pseudonymous => VoteMode::Pseudonymous,
+    }
+}
+
+/// `vote_not_recorded`: an append failed; what was asked did not happen.
+fn not_recorded(message: &str) -> ServerMessage {
+    ServerMessage::Error {
+        code: ErrorCode::VoteNotRecorded,
+        message: message.to_owned(),
     }
 }
 

@@ -20,7 +20,8 @@ use plenum_protocol::signaling::{
 use plenum_protocol::vote::VoteCheckpoint;
 use plenum_protocol::{MeetingId, UserId, VoteId};
 use plenum_room::{
-    BanKey, ConnectionId, Identity, MeetingSettings, Room, RoomOutput, VoteOutput, WallClock,
+    BanKey, ConnectionId, Identity, MeetingSettings, RecordedEntry, Room, RoomOutput, VoteOutput,
+    WallClock,
 };
 use plenum_store::{NewVote, StoreError, VoteState};
 use plenum_vote::VoteEvent;
@@ -67,11 +68,11 @@ pub enum ActorInput {
     Settings(MeetingSettings),
     /// The meeting was deleted over REST.
     Deleted,
-    /// A ballot's audit entry was appended as `seq`.
-    BallotRecorded {
+    /// A vote entry's append is over: stored as `seq`, or not (`None`).
+    VoteRecorded {
         vote_id: VoteId,
-        voter: UserId,
-        seq: u64,
+        entry: RecordedEntry,
+        seq: Option<u64>,
     },
     /// A closed vote was sealed (`None`: it could not be).
     VoteSealed {
@@ -404,11 +405,11 @@ impl Actor {
             }
             ActorInput::Settings(settings) => self.guarded(|room| room.handle_settings(settings)),
             ActorInput::Deleted => self.guarded(|room| room.end(LeaveReason::Deleted)),
-            ActorInput::BallotRecorded {
+            ActorInput::VoteRecorded {
                 vote_id,
-                voter,
+                entry,
                 seq,
-            } => self.guarded(|room| room.handle_ballot_recorded(vote_id, voter, seq)),
+            } => self.guarded(|room| room.handle_vote_recorded(vote_id, entry, seq, now)),
             ActorInput::VoteSealed {
                 vote_id,
                 checkpoint,
@@ -484,14 +485,14 @@ impl Actor {
     }
 
     /// Appends a vote event through the meeting's audit writer (in order with everything
-    /// else of the meeting). A ballot's seq comes back to the room; a close is sealed off
-    /// the actor and its result comes back when ready.
+    /// else of the meeting). How the append went comes back to the room as it asks; a
+    /// stored close is sealed off the actor first and its result comes back when ready.
     fn record_vote(&mut self, output: VoteOutput) {
         let VoteOutput {
             vote_id,
             event,
             by,
-            voter,
+            report,
         } = output;
         let actor = match by {
             Some(subject) => self.event_actor(subject),
@@ -523,40 +524,39 @@ impl Actor {
             VoteEvent::Cancel(_) => VoteChange::Finish(VoteState::Cancelled),
         };
         let seq = self.audit.vote(vote_id, entry, change);
+        let Some(entry) = report else {
+            return;
+        };
         let inputs = self.inputs.clone();
-        match (event, voter) {
-            (VoteEvent::Ballot(_), Some(voter)) => {
-                self.state.meetings.spawn(async move {
-                    if let (Ok(Some(seq)), Some(inputs)) = (seq.await, inputs.upgrade()) {
-                        let _ = inputs.send(ActorInput::BallotRecorded {
-                            vote_id,
-                            voter,
-                            seq,
-                        });
-                    }
-                });
-            }
-            (VoteEvent::Close(_), _) => {
-                let state = self.state.clone();
-                self.state.meetings.spawn(async move {
-                    let close_seq = seq.await.ok().flatten();
-                    let checkpoint = match crate::vote::seal(&state, vote_id, close_seq).await {
+        let state = self.state.clone();
+        self.state.meetings.spawn(async move {
+            // The writer has logged why an entry could not be stored.
+            let seq = seq.await.ok().flatten();
+            let answer = match (entry, seq) {
+                (RecordedEntry::Close, Some(close_seq)) => {
+                    let checkpoint = match crate::vote::seal(&state, vote_id, Some(close_seq)).await
+                    {
                         Ok(checkpoint) => Some(checkpoint),
                         Err(error) => {
                             tracing::error!(%error, %vote_id, "could not seal a vote");
                             None
                         }
                     };
-                    if let Some(inputs) = inputs.upgrade() {
-                        let _ = inputs.send(ActorInput::VoteSealed {
-                            vote_id,
-                            checkpoint,
-                        });
+                    ActorInput::VoteSealed {
+                        vote_id,
+                        checkpoint,
                     }
-                });
+                }
+                (entry, seq) => ActorInput::VoteRecorded {
+                    vote_id,
+                    entry,
+                    seq,
+                },
+            };
+            if let Some(inputs) = inputs.upgrade() {
+                let _ = inputs.send(answer);
             }
-            _ => {}
-        }
+        });
     }
 
     /// The audit actor of a subject in this meeting (a moderator or a roll-call voter),

@@ -94,14 +94,9 @@ fn protocol(scenario: &Scenario) -> Protocol {
     for &(voter, option) in &scenario.ballots {
         now += 7_000;
         let voter_id = &scenario.voters[voter].id;
-        let cast = vote.cast(voter_id, option, now).expect("ballot accepted");
-        record(
-            &mut log,
-            VoteEvent::Ballot(cast.ballot),
-            account(voter_id),
-            now,
-        );
-        if let Some(close) = cast.closed {
+        let ballot = vote.cast(voter_id, option, now).expect("ballot accepted");
+        record(&mut log, VoteEvent::Ballot(ballot), account(voter_id), now);
+        if let Some(close) = vote.commit(voter_id, now).expect("ballot pending") {
             record(
                 &mut log,
                 VoteEvent::Close(close),
@@ -116,6 +111,7 @@ fn protocol(scenario: &Scenario) -> Protocol {
         record(&mut log, VoteEvent::Cancel(cancel), moderator, now);
     } else if *vote.state() == VoteState::Open {
         let close = vote.close(CloseReason::Moderator, now).expect("closed");
+        let close = close.expect("no ballot is pending");
         record(&mut log, VoteEvent::Close(close), moderator, now);
     }
     let checkpoint = log

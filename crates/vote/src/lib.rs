@@ -22,8 +22,8 @@ pub mod verify;
 
 pub use event::{EventError, VoteEvent};
 pub use machine::{
-    BallotError, BallotRecord, CancelRecord, Cast, CloseReason, CloseRecord, EndError, OpenRecord,
-    TOKEN_BYTES, TallyLine, Vote, VoteState,
+    BallotError, BallotRecord, CancelRecord, CloseReason, CloseRecord, EndError, NotPending,
+    OpenRecord, TOKEN_BYTES, TallyLine, Vote, VoteState,
 };
 pub use protocol::{
     AssembleError, Protocol, ProvenEntry, ProvenSigningKey, Receipt, TallySummary, VoteSummary,

@@ -4,6 +4,11 @@
 //! pseudonymous vote). Every operation returns the record the caller appends to the audit
 //! trail ([`crate::VoteEvent`]); the machine never writes anything itself.
 //!
+//! A ballot counts only once its record is in the trail: [`Vote::cast`] holds it as
+//! pending, and the caller [`Vote::commit`]s it after the append or [`Vote::discard`]s it
+//! when the append failed (the voter may then cast again). A close waits for the pending
+//! ballots, so the tally it records is always the ballots recorded before it.
+//!
 //! In pseudonymous mode the machine is the only place that knows which voter holds which
 //! token: it needs that link to route ballots and refuse a second one, and keeps it in
 //! memory only. Nothing it returns for a pseudonymous ballot names the voter.
@@ -65,12 +70,29 @@ impl CloseReason {
     }
 }
 
+/// No ballot of this voter is waiting for its record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no ballot of this voter awaits its record")]
+pub struct NotPending;
+
 /// Where a vote stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VoteState {
     Open,
-    Closed { reason: CloseReason, at_ms: u64 },
-    Cancelled { reason: String, at_ms: u64 },
+    /// Closed for ballots at `at_ms`, waiting for pending ballots to be committed or
+    /// discarded before the result is taken.
+    Closing {
+        reason: CloseReason,
+        at_ms: u64,
+    },
+    Closed {
+        reason: CloseReason,
+        at_ms: u64,
+    },
+    Cancelled {
+        reason: String,
+        at_ms: u64,
+    },
 }
 
 /// Ballots per option, in ballot order.
@@ -158,14 +180,6 @@ pub struct CancelRecord {
     pub reason: String,
 }
 
-/// What a ballot produced: its record and, when it was the last eligible ballot, the
-/// automatic close (append the ballot first, then the close).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cast {
-    pub ballot: BallotRecord,
-    pub closed: Option<CloseRecord>,
-}
-
 /// One formal vote.
 #[derive(Debug, Clone)]
 pub struct Vote {
@@ -176,7 +190,9 @@ pub struct Vote {
     voters: BTreeMap<String, usize>,
     /// Pseudonymous only: the token of each eligible voter, by index. In memory only.
     tokens: Vec<String>,
-    /// Indices of voters who have voted.
+    /// Cast ballots whose record is not yet in the trail: voter index → option index.
+    pending: BTreeMap<usize, usize>,
+    /// Indices of voters whose ballot is recorded and counted.
     voted: BTreeSet<usize>,
     /// Ballots per option index.
     counts: Vec<u64>,
@@ -230,6 +246,7 @@ impl Vote {
             state: VoteState::Open,
             voters,
             tokens,
+            pending: BTreeMap::new(),
             voted: BTreeSet::new(),
             counts,
         })
@@ -269,7 +286,7 @@ impl Vote {
         self.voters.contains_key(voter)
     }
 
-    /// Whether `voter` has voted.
+    /// Whether `voter`'s ballot is recorded and counted.
     pub fn has_voted(&self, voter: &str) -> bool {
         self.voters
             .get(voter)
@@ -293,20 +310,26 @@ impl Vote {
         }
     }
 
-    /// Ballots cast and eligible voters (what may be shown while the vote runs).
+    /// Counted ballots and eligible voters (what may be shown while the vote runs).
     pub fn participation(&self) -> (u64, u64) {
         (self.voted.len() as u64, self.open.eligible.len() as u64)
     }
 
-    /// Ballots per option so far, in ballot order.
+    /// Counted ballots per option so far, in ballot order.
     pub fn tally(&self) -> Vec<TallyLine> {
         tally_lines(&self.open.options, &self.counts)
     }
 
-    /// Casts `voter`'s ballot for `option_id` at `now_ms`. A ballot at or after the
-    /// deadline is refused as [`BallotError::NotOpen`] even before
-    /// [`Self::handle_timeout`] has run.
-    pub fn cast(&mut self, voter: &str, option_id: &str, now_ms: u64) -> Result<Cast, BallotError> {
+    /// Casts `voter`'s ballot for `option_id` at `now_ms`: returns the record to append
+    /// and holds the ballot as pending until [`Self::commit`] or [`Self::discard`]. The
+    /// voter cannot cast another meanwhile. A ballot at or after the deadline is refused
+    /// as [`BallotError::NotOpen`] even before [`Self::handle_timeout`] has run.
+    pub fn cast(
+        &mut self,
+        voter: &str,
+        option_id: &str,
+        now_ms: u64,
+    ) -> Result<BallotRecord, BallotError> {
         let open = self.state == VoteState::Open
             && self
                 .open
@@ -322,13 +345,13 @@ impl Vote {
             .iter()
             .position(|o| o.id == option_id)
             .ok_or_else(|| BallotError::UnknownOption(option_id.to_owned()))?;
-        if !self.voted.insert(index) {
+        if self.voted.contains(&index) || self.pending.contains_key(&index) {
             return Err(BallotError::AlreadyVoted);
         }
-        self.counts[option_index] += 1;
+        self.pending.insert(index, option_index);
         let vote_id = self.open.vote_id.clone();
         let option = option_id.to_owned();
-        let ballot = match self.open.mode {
+        Ok(match self.open.mode {
             Mode::RollCall => BallotRecord::RollCall {
                 vote_id,
                 voter: voter.to_owned(),
@@ -340,23 +363,49 @@ impl Vote {
                 token: self.tokens[index].clone(),
                 option,
             },
-        };
-        let closed = (self.voted.len() == self.open.eligible.len())
-            .then(|| self.finish(CloseReason::AllVoted, now_ms));
-        Ok(Cast { ballot, closed })
+        })
     }
 
-    /// Closes the vote (a moderator's decision) at `now_ms`.
-    pub fn close(&mut self, reason: CloseReason, now_ms: u64) -> Result<CloseRecord, EndError> {
+    /// `voter`'s pending ballot is in the trail at `now_ms`: it counts. Returns the close
+    /// when it was the last eligible ballot, or the last pending one of a waiting close
+    /// (append the close after the ballot).
+    pub fn commit(&mut self, voter: &str, now_ms: u64) -> Result<Option<CloseRecord>, NotPending> {
+        let (index, option_index) = self.take_pending(voter)?;
+        self.voted.insert(index);
+        self.counts[option_index] += 1;
+        Ok(self.settle(now_ms))
+    }
+
+    /// `voter`'s pending ballot could not be recorded: it does not count, and the voter
+    /// may cast again while the vote is open. Returns the close when a close was waiting
+    /// for this ballot.
+    pub fn discard(&mut self, voter: &str, now_ms: u64) -> Result<Option<CloseRecord>, NotPending> {
+        self.take_pending(voter)?;
+        Ok(self.settle(now_ms))
+    }
+
+    /// Closes the vote (a moderator's decision) at `now_ms`. `None` while ballots are
+    /// pending: the close then comes from the [`Self::commit`] or [`Self::discard`] of
+    /// the last one.
+    pub fn close(
+        &mut self,
+        reason: CloseReason,
+        now_ms: u64,
+    ) -> Result<Option<CloseRecord>, EndError> {
         if self.state != VoteState::Open {
             return Err(EndError::NotOpen);
         }
-        Ok(self.finish(reason, now_ms))
+        self.state = VoteState::Closing {
+            reason,
+            at_ms: now_ms,
+        };
+        Ok(self.settle(now_ms))
     }
 
-    /// Cancels the vote: no result; `reason` (1–500 characters) is recorded.
+    /// Cancels the vote: no result; `reason` (1–500 characters) is recorded. Pending
+    /// ballots are dropped with it.
     pub fn cancel(&mut self, reason: &str, now_ms: u64) -> Result<CancelRecord, EndError> {
-        if self.state != VoteState::Open {
+        if !matches!(self.state, VoteState::Open | VoteState::Closing { .. }) {
             return Err(EndError::NotOpen);
         }
         if !is_line_text(reason, REASON_CHARS) {
@@ -367,16 +416,42 @@ impl Vote {
             at_ms: now_ms,
         };
         self.tokens.clear();
+        self.pending.clear();
         Ok(CancelRecord {
             vote_id: self.open.vote_id.clone(),
             reason: reason.to_owned(),
         })
     }
 
-    /// Closes the vote when its deadline has come; call it at [`Self::deadline`].
+    /// Closes the vote when its deadline has come; call it at [`Self::deadline`]. `None`
+    /// also when ballots are pending: see [`Self::close`].
     pub fn handle_timeout(&mut self, now_ms: u64) -> Option<CloseRecord> {
         let due = self.deadline().is_some_and(|deadline| now_ms >= deadline);
-        due.then(|| self.finish(CloseReason::Deadline, now_ms))
+        if !due {
+            return None;
+        }
+        self.close(CloseReason::Deadline, now_ms).ok().flatten()
+    }
+
+    fn take_pending(&mut self, voter: &str) -> Result<(usize, usize), NotPending> {
+        let index = *self.voters.get(voter).ok_or(NotPending)?;
+        let option_index = self.pending.remove(&index).ok_or(NotPending)?;
+        Ok((index, option_index))
+    }
+
+    /// Takes the result when it is due and no ballot is pending: a close is waiting, or
+    /// every eligible ballot counts (then at `now_ms`).
+    fn settle(&mut self, now_ms: u64) -> Option<CloseRecord> {
+        if !self.pending.is_empty() {
+            return None;
+        }
+        match self.state {
+            VoteState::Closing { reason, at_ms } => Some(self.finish(reason, at_ms)),
+            VoteState::Open if self.voted.len() == self.open.eligible.len() => {
+                Some(self.finish(CloseReason::AllVoted, now_ms))
+            }
+            _ => None,
+        }
     }
 
     fn finish(&mut self, reason: CloseReason, now_ms: u64) -> CloseRecord {

@@ -1,13 +1,14 @@
 //! Formal votes in the room: who may vote, what everyone is told and when, and what the
-//! server is asked to record (docs/signaling.md, "Votes").
+//! server is asked to record (docs/signaling.md, "Votes"); what is announced and counted
+//! follows what the server reports stored.
 
-use crate::support::{Meeting, error, guest, join, user};
+use crate::support::{Meeting, blank_error_texts, error, guest, join, user};
 use plenum_protocol::signaling::{ClientMessage, ErrorCode, ServerMessage};
 use plenum_protocol::vote::{
     PublishedBallot, VoteCheckpoint, VoteCloseReason, VoteMode, VoteOpen, VoteOpened,
 };
 use plenum_protocol::{UserId, VoteId};
-use plenum_room::{ConnectionId, RoomOutput, VoteOutput};
+use plenum_room::{ConnectionId, RecordedEntry, RoomOutput, VoteOutput};
 use plenum_vote::{BallotRecord, VoteEvent};
 use std::time::Duration;
 
@@ -88,6 +89,41 @@ fn opened(messages: &[ServerMessage]) -> VoteOpened {
         .expect("vote.opened")
 }
 
+/// The server reports the append of `output`: stored as `seq`, or not (`None`).
+fn report(m: &mut Meeting, output: &VoteOutput, seq: Option<u64>) -> Vec<RoomOutput> {
+    let entry = output.report.expect("the room waits for this entry");
+    m.room
+        .handle_vote_recorded(output.vote_id, entry, seq, m.now);
+    blank_error_texts(m.drain())
+}
+
+/// `request` by conn 1 (txn `o`), its opening stored: the announcement and the vote's id.
+fn open_stored(m: &mut Meeting, request: ClientMessage) -> (Vec<RoomOutput>, VoteId) {
+    let out = m.msg(1, Some("o"), request);
+    let recorded = records(&out);
+    assert_eq!(recorded.len(), 1, "{out:?}");
+    let out = report(m, &recorded[0], Some(1));
+    let vote_id = opened(&to(&out, 1)).vote_id;
+    (out, vote_id)
+}
+
+/// `conn`'s ballot, stored as `seq`: what everyone is told.
+fn ballot_stored(
+    m: &mut Meeting,
+    conn: u64,
+    vote_id: VoteId,
+    option: &str,
+    seq: u64,
+) -> Vec<RoomOutput> {
+    let recorded = records(&m.msg(conn, None, ballot(vote_id, option)));
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    report(m, &recorded[0], Some(seq))
+}
+
+fn not_recorded(to: u64, txn: Option<&str>) -> RoomOutput {
+    error(to, txn, ErrorCode::VoteNotRecorded)
+}
+
 fn checkpoint() -> VoteCheckpoint {
     VoteCheckpoint {
         size: 42,
@@ -105,6 +141,9 @@ fn roll_call_vote_runs_from_open_to_sealed_result() {
         panic!("{recorded:?}");
     };
     assert_eq!(recorded[0].by, Some(owner));
+    assert_eq!(recorded[0].report, Some(RecordedEntry::Open));
+    // Nobody hears of the vote before its opening is stored.
+    assert_eq!(out.len(), 1, "{out:?}");
     let names: Vec<&str> = open.eligible.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(
         names,
@@ -113,6 +152,7 @@ fn roll_call_vote_runs_from_open_to_sealed_result() {
     );
     let options: Vec<&str> = open.options.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(options, ["yes", "no", "abstain"]);
+    let out = report(&mut m, &recorded[0], Some(5));
     // Everyone learns of it, each with whether it may vote; the sender's copy answers.
     for conn in 1..=4 {
         let opened = opened(&to(&out, conn));
@@ -134,14 +174,25 @@ fn roll_call_vote_runs_from_open_to_sealed_result() {
             .any(|m| matches!(m, ServerMessage::VoteToken { .. }))
     );
 
-    // A ballot is recorded by its voter; participation (with names, never choices) to all.
+    // A ballot is recorded by its voter; nothing is told before it is stored.
     let out = m.msg(2, Some("b"), ballot(vote_id, "yes"));
     let recorded = records(&out);
+    assert_eq!(out.len(), 1, "{out:?}");
     assert_eq!(recorded[0].by, Some(ben));
-    assert_eq!(recorded[0].voter, Some(ben));
+    assert_eq!(recorded[0].report, Some(RecordedEntry::Ballot(ben)));
     assert!(
         matches!(&recorded[0].event, VoteEvent::Ballot(BallotRecord::RollCall { option, .. }) if option == "yes")
     );
+    // Stored: the confirmation carries the seq and the request's txn; participation
+    // (with names, never choices) to all.
+    let out = report(&mut m, &recorded[0], Some(17));
+    let accepted = ServerMessage::VoteBallotAccepted {
+        vote_id,
+        option: "yes".into(),
+        seq: 17,
+        token: None,
+    };
+    assert_eq!(out[0], crate::support::answer(2, "b", accepted));
     let participation = ServerMessage::VoteParticipation {
         vote_id,
         cast: 1,
@@ -149,18 +200,10 @@ fn roll_call_vote_runs_from_open_to_sealed_result() {
         voted: Some(vec!["Ben".into()]),
     };
     for conn in 1..=4 {
-        assert_eq!(to(&out, conn), vec![participation.clone()], "conn {conn}");
+        let told = to(&out, conn);
+        assert_eq!(told.last(), Some(&participation), "conn {conn}");
+        assert_eq!(told.len(), if conn == 2 { 2 } else { 1 }, "conn {conn}");
     }
-    // The confirmation waits for the seq and carries the request's txn.
-    m.room.handle_ballot_recorded(vote_id, ben, 17);
-    let out = m.drain();
-    let accepted = ServerMessage::VoteBallotAccepted {
-        vote_id,
-        option: "yes".into(),
-        seq: 17,
-        token: None,
-    };
-    assert_eq!(out, [crate::support::answer(2, "b", accepted)]);
 
     // Refusals; the vote goes on.
     assert_eq!(
@@ -188,15 +231,15 @@ fn roll_call_vote_runs_from_open_to_sealed_result() {
         [error(1, None, ErrorCode::VoteAlreadyOpen)]
     );
 
-    // The last eligible ballot closes the vote by itself: ballot, then close, recorded.
-    m.msg(3, None, ballot(vote_id, "no"));
-    let out = m.msg(1, None, ballot(vote_id, "yes"));
+    // The last eligible ballot closes the vote by itself once it is stored.
+    ballot_stored(&mut m, 3, vote_id, "no", 18);
+    let out = ballot_stored(&mut m, 1, vote_id, "yes", 19);
     let recorded = records(&out);
-    assert_eq!(recorded.len(), 2);
-    let VoteEvent::Close(close) = &recorded[1].event else {
+    assert_eq!(recorded.len(), 1);
+    let VoteEvent::Close(close) = &recorded[0].event else {
         panic!("{recorded:?}");
     };
-    assert_eq!(recorded[1].by, None, "an automatic close is the system's");
+    assert_eq!(recorded[0].by, None, "an automatic close is the system's");
     assert_eq!(close.ballots, 3);
     let counts: Vec<u64> = close.tally.iter().map(|t| t.count).collect();
     assert_eq!(counts, [2, 1, 0]);
@@ -252,7 +295,7 @@ fn pseudonymous_tokens_are_private_and_survive_a_reconnect() {
         open.options = Some(vec!["Plan A".into(), "Plan B".into()]);
         open.allow_abstain = false;
     }
-    let out = m.msg(1, None, request);
+    let (out, _) = open_stored(&mut m, request);
     let tokens: Vec<String> = (1..=4)
         .map(|conn| {
             let tokens: Vec<String> = to(&out, conn)
@@ -276,10 +319,11 @@ fn pseudonymous_tokens_are_private_and_survive_a_reconnect() {
     let out = m.msg(3, None, ballot(vote.vote_id, "2"));
     let recorded = records(&out);
     assert_eq!(recorded[0].by, None);
-    assert_eq!(recorded[0].voter, Some(cleo));
+    assert_eq!(recorded[0].report, Some(RecordedEntry::Ballot(cleo)));
     assert!(
         matches!(&recorded[0].event, VoteEvent::Ballot(BallotRecord::Pseudonymous { token, .. }) if *token == tokens[2])
     );
+    let out = report(&mut m, &recorded[0], Some(30));
     assert!(matches!(
         &to(&out, 1)[0],
         ServerMessage::VoteParticipation {
@@ -288,8 +332,6 @@ fn pseudonymous_tokens_are_private_and_survive_a_reconnect() {
             ..
         }
     ));
-    m.room.handle_ballot_recorded(vote.vote_id, cleo, 30);
-    m.drain();
 
     // Cleo reconnects: same eligibility, token, ballot; no second ballot.
     m.disconnect(3);
@@ -321,8 +363,8 @@ fn pseudonymous_tokens_are_private_and_survive_a_reconnect() {
     );
 
     // Closed by the moderator; the result lists tokens only.
-    m.msg(2, None, ballot(vote.vote_id, "1"));
-    m.msg(4, None, ballot(vote.vote_id, "1"));
+    ballot_stored(&mut m, 2, vote.vote_id, "1", 31);
+    ballot_stored(&mut m, 4, vote.vote_id, "1", 32);
     let out = m.msg(
         1,
         None,
@@ -358,7 +400,7 @@ fn deadline_cancel_and_refusals() {
     if let ClientMessage::VoteOpen(open) = &mut request {
         open.duration_s = Some(60);
     }
-    let out = m.msg(1, None, request);
+    let (out, _) = open_stored(&mut m, request);
     let vote = opened(&to(&out, 2));
     assert!(vote.deadline.is_some());
     assert_eq!(m.room.poll_timeout(), Some(m.now + Duration::from_secs(60)));
@@ -376,8 +418,7 @@ fn deadline_cancel_and_refusals() {
     m.drain();
 
     // A cancel needs a reason; it ends the vote without a result.
-    let out = m.msg(1, None, open_request(VoteMode::Pseudonymous));
-    let vote_id = opened(&to(&out, 1)).vote_id;
+    let (_, vote_id) = open_stored(&mut m, open_request(VoteMode::Pseudonymous));
     let cancel = |reason: &str| ClientMessage::VoteCancel {
         vote_id,
         reason: reason.into(),
@@ -422,6 +463,192 @@ fn a_room_without_votes_enabled_refuses_them() {
         m.msg(1, None, open_request(VoteMode::RollCall)),
         [error(1, None, ErrorCode::InvalidState)]
     );
+}
+
+#[test]
+fn an_opening_that_could_not_be_stored_is_never_announced() {
+    let (mut m, _) = board();
+    let out = m.msg(1, Some("o"), open_request(VoteMode::Pseudonymous));
+    let recorded = records(&out);
+    let vote_id = recorded[0].vote_id;
+    // While it is being stored: one vote at a time, and nobody can reach it.
+    assert_eq!(
+        m.msg(1, None, open_request(VoteMode::RollCall)),
+        [error(1, None, ErrorCode::VoteAlreadyOpen)]
+    );
+    assert_eq!(
+        m.msg(2, None, ballot(vote_id, "yes")),
+        [error(2, None, ErrorCode::VoteUnknown)]
+    );
+    m.connect(9, user("Dora"));
+    let out = m.msg(9, None, join());
+    assert!(
+        !to(&out, 9).iter().any(|m| matches!(
+            m,
+            ServerMessage::VoteOpened(_) | ServerMessage::VoteToken { .. }
+        )),
+        "{out:?}"
+    );
+    assert_eq!(m.room.poll_timeout(), None);
+    // Not stored: the moderator is told (answering the request), nobody else hears of it.
+    assert_eq!(
+        report(&mut m, &recorded[0], None),
+        [not_recorded(1, Some("o"))]
+    );
+    assert_eq!(
+        m.msg(2, None, ballot(vote_id, "yes")),
+        [error(2, None, ErrorCode::VoteUnknown)]
+    );
+    // The moderator opens it again.
+    let (out, _) = open_stored(&mut m, open_request(VoteMode::RollCall));
+    assert!(opened(&to(&out, 2)).can_vote);
+}
+
+#[test]
+fn a_ballot_that_could_not_be_stored_does_not_count_and_may_be_cast_again() {
+    let (mut m, [_owner, ben, _cleo, _gina]) = board();
+    let (_, vote_id) = open_stored(&mut m, open_request(VoteMode::RollCall));
+    let recorded = records(&m.msg(2, Some("b"), ballot(vote_id, "yes")));
+    // While it is being stored, Ben cannot cast another.
+    assert_eq!(
+        m.msg(2, Some("x"), ballot(vote_id, "no")),
+        [error(2, Some("x"), ErrorCode::VoteAlreadyVoted)]
+    );
+    // Not stored: only Ben is told, answering his ballot; no participation changes.
+    assert_eq!(
+        report(&mut m, &recorded[0], None),
+        [not_recorded(2, Some("b"))]
+    );
+    // He votes again, differently; this one is stored and counts.
+    let recorded = records(&m.msg(2, Some("c"), ballot(vote_id, "no")));
+    assert_eq!(recorded[0].report, Some(RecordedEntry::Ballot(ben)));
+    let out = report(&mut m, &recorded[0], Some(21));
+    assert_eq!(
+        out[0],
+        crate::support::answer(
+            2,
+            "c",
+            ServerMessage::VoteBallotAccepted {
+                vote_id,
+                option: "no".into(),
+                seq: 21,
+                token: None,
+            }
+        )
+    );
+    assert!(to(&out, 1).contains(&ServerMessage::VoteParticipation {
+        vote_id,
+        cast: 1,
+        eligible: 3,
+        voted: Some(vec!["Ben".into()]),
+    }));
+    ballot_stored(&mut m, 3, vote_id, "no", 22);
+    let out = ballot_stored(&mut m, 1, vote_id, "yes", 23);
+    let VoteEvent::Close(close) = &records(&out)[0].event else {
+        panic!("{out:?}");
+    };
+    let counts: Vec<u64> = close.tally.iter().map(|t| t.count).collect();
+    assert_eq!((close.ballots, counts), (3, vec![1, 2, 0]));
+}
+
+#[test]
+fn a_close_waits_for_the_ballots_being_stored() {
+    let (mut m, [owner, ben, _cleo, _gina]) = board();
+    let (_, vote_id) = open_stored(&mut m, open_request(VoteMode::RollCall));
+    let bens = records(&m.msg(2, None, ballot(vote_id, "yes")));
+    let cleos = records(&m.msg(3, Some("c"), ballot(vote_id, "no")));
+    // The moderator's close waits; nobody may vote meanwhile.
+    assert_eq!(m.msg(1, None, ClientMessage::VoteClose { vote_id }), []);
+    assert_eq!(
+        m.msg(1, None, ballot(vote_id, "yes")),
+        [error(1, None, ErrorCode::VoteClosed)]
+    );
+    assert_eq!(
+        m.msg(1, None, ClientMessage::VoteClose { vote_id }),
+        [error(1, None, ErrorCode::VoteClosed)]
+    );
+    let out = report(&mut m, &bens[0], Some(40));
+    assert!(records(&out).is_empty(), "Cleo's ballot is still pending");
+    assert!(
+        to(&out, 2)
+            .iter()
+            .any(|m| matches!(m, ServerMessage::VoteBallotAccepted { seq: 40, .. }))
+    );
+    // Cleo's could not be stored: she is told the vote has closed, and the close follows,
+    // the moderator's, counting Ben's ballot only.
+    let out = report(&mut m, &cleos[0], None);
+    assert_eq!(out[0], not_recorded(3, Some("c")));
+    let recorded = records(&out);
+    assert_eq!(recorded.len(), 1, "{out:?}");
+    let VoteEvent::Close(close) = &recorded[0].event else {
+        panic!("{recorded:?}");
+    };
+    assert_eq!(recorded[0].by, Some(owner));
+    assert_eq!(close.reason, plenum_vote::CloseReason::Moderator);
+    let counts: Vec<u64> = close.tally.iter().map(|t| t.count).collect();
+    assert_eq!((close.ballots, counts), (1, vec![1, 0, 0]));
+    m.room.handle_vote_sealed(vote_id, Some(checkpoint()));
+    let ServerMessage::VoteClosed(result) = to(&m.drain(), 4).remove(0) else {
+        panic!("no result");
+    };
+    assert_eq!(
+        result.ballots,
+        [PublishedBallot {
+            name: Some("Ben".into()),
+            token: None,
+            option: "yes".into()
+        }]
+    );
+    let _ = ben;
+
+    // At the deadline, too: no timer runs while the close waits.
+    let mut request = open_request(VoteMode::RollCall);
+    if let ClientMessage::VoteOpen(open) = &mut request {
+        open.duration_s = Some(60);
+    }
+    let (_, vote_id) = open_stored(&mut m, request);
+    let bens = records(&m.msg(2, None, ballot(vote_id, "no")));
+    m.advance(Duration::from_secs(60));
+    m.room.handle_timeout(m.now);
+    assert!(records(&m.drain()).is_empty());
+    assert_eq!(m.room.poll_timeout(), None);
+    let out = report(&mut m, &bens[0], Some(50));
+    let VoteEvent::Close(close) = &records(&out)[0].event else {
+        panic!("{out:?}");
+    };
+    assert_eq!(close.reason, plenum_vote::CloseReason::Deadline);
+    assert_eq!(close.ballots, 1);
+}
+
+#[test]
+fn a_close_that_could_not_be_stored_ends_the_vote_as_cancelled_with_its_reason() {
+    let (mut m, _) = board();
+    let (_, vote_id) = open_stored(&mut m, open_request(VoteMode::RollCall));
+    ballot_stored(&mut m, 2, vote_id, "yes", 10);
+    let close = records(&m.msg(1, None, ClientMessage::VoteClose { vote_id }));
+    assert_eq!(close[0].report, Some(RecordedEntry::Close));
+    let out = report(&mut m, &close[0], None);
+    let recorded = records(&out);
+    let VoteEvent::Cancel(cancel) = &recorded[0].event else {
+        panic!("{out:?}");
+    };
+    assert_eq!(recorded[0].by, None, "the system cancels it");
+    assert_eq!(recorded[0].report, None);
+    let cancelled = ServerMessage::VoteCancelled {
+        vote_id,
+        reason: cancel.reason.clone(),
+    };
+    for conn in 1..=4 {
+        assert_eq!(to(&out, conn), vec![cancelled.clone()], "conn {conn}");
+    }
+    // Nothing is left of it; a new vote may open.
+    m.room.handle_vote_sealed(vote_id, Some(checkpoint()));
+    assert!(m.drain().is_empty());
+    assert_eq!(
+        m.msg(2, None, ballot(vote_id, "yes")),
+        [error(2, None, ErrorCode::VoteUnknown)]
+    );
+    open_stored(&mut m, open_request(VoteMode::RollCall));
 }
 
 /// A second connection of the account `subject`.

@@ -242,7 +242,9 @@ async fn write(state: AppState, mut queue: mpsc::UnboundedReceiver<Job>) {
                         tracing::error!(%error, %vote_id, "could not record a vote event")
                     }
                 }
-                if finished {
+                // A close that could not be stored is followed by a cancel, which needs
+                // the vote's seqs still.
+                if finished && appended.is_ok() {
                     vote_seqs.remove(&vote_id);
                 }
                 // The actor may have ended meanwhile; nobody is left to tell then.

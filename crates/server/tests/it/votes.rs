@@ -107,14 +107,15 @@ impl Board {
             json!({"subject": "Adopt the budget", "mode": mode}),
         )
         .await;
-        let mut id = String::new();
+        let mut ids = Vec::new();
         for (who, name) in NAMES.iter().enumerate() {
             let opened = self.expect(who, "vote.opened").await;
             assert_eq!(opened["can_vote"], who < 3, "{name} may vote: {opened}");
             assert_eq!(opened["eligible"], json!(["Alice", "Bob", "Carol"]));
-            id = opened["vote_id"].as_str().unwrap().to_owned();
+            ids.push(opened["vote_id"].as_str().unwrap().to_owned());
         }
-        id
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+        ids.remove(0)
     }
 
     /// `who` votes for `option`; returns the ballot's seq (and token).
@@ -279,6 +280,129 @@ async fn roll_call_vote_refusals_result_protocol_and_receipts() {
         .await;
     assert_eq!(list.body[0]["state"], "closed");
     assert_eq!(list.body[0]["mode"], "roll_call");
+}
+
+/// Makes the database refuse to store audit entries of `action` while `on`, as a failing
+/// disk or database would: the real store's transaction fails and is rolled back.
+async fn refuse(db: &sqlx::SqlitePool, action: &str, on: bool) {
+    let trigger = format!("refuse_{}", action.replace('.', "_"));
+    let sql = if on {
+        format!(
+            "CREATE TRIGGER {trigger} BEFORE INSERT ON audit_entries WHEN NEW.action = '{action}' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )
+    } else {
+        format!("DROP TRIGGER {trigger}")
+    };
+    sqlx::raw_sql(&sql).execute(db).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_vote_goes_on_when_the_store_fails_an_entry() {
+    let mut b = board().await;
+    let url = b.served.app.state.config.store.database_url.clone();
+    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+
+    // An opening that cannot be stored: the moderator is told, nobody else hears of it
+    // (the next vote.opened everyone gets is the second attempt's).
+    refuse(&db, "vote.open", true).await;
+    let open = json!({"subject": "Adopt the budget", "mode": "roll_call"});
+    assert_eq!(b.refused(0, "vote.open", open).await, "vote_not_recorded");
+    refuse(&db, "vote.open", false).await;
+    let vote = b.open("roll_call").await;
+
+    // A ballot that cannot be stored: its voter is told, it does not count, he votes again.
+    refuse(&db, "vote.ballot", true).await;
+    let ballot = json!({"vote_id": vote, "option": "yes"});
+    assert_eq!(
+        b.refused(1, "vote.ballot", ballot).await,
+        "vote_not_recorded"
+    );
+    refuse(&db, "vote.ballot", false).await;
+    let (bob_seq, _) = b.vote(1, &vote, "no").await;
+    // Alice saw participation at the opening, then only the stored ballot.
+    for (cast, voted) in [(0, json!([])), (1, json!(["Bob"]))] {
+        let participation = b.expect(0, "vote.participation").await;
+        assert_eq!(participation["cast"], cast, "{participation}");
+        assert_eq!(participation["voted"], voted, "{participation}");
+    }
+    let (carol_seq, _) = b.vote(2, &vote, "no").await;
+    let (alice_seq, _) = b.vote(0, &vote, "yes").await;
+    let result = b.closed().await;
+    assert_eq!(
+        result["tally"],
+        json!([{"option": "yes", "count": 1}, {"option": "no", "count": 2}, {"option": "abstain", "count": 0}])
+    );
+    // The signed result is the stored ballots: the protocol and every receipt verify.
+    let protocol = b.protocol(&vote).await;
+    let mut receipts = Vec::new();
+    for (who, seq) in [(1, bob_seq), (2, carol_seq), (0, alice_seq)] {
+        receipts.push(b.receipt(who, &vote, seq).await);
+    }
+    verify_protocol(&protocol, &receipts).unwrap();
+
+    // A close that cannot be stored: the vote ends as cancelled, with the reason recorded.
+    let second = b.open("pseudonymous").await;
+    b.vote(1, &second, "yes").await;
+    refuse(&db, "vote.close", true).await;
+    b.send(0, "vote.close", json!({"vote_id": second})).await;
+    let mut reasons = Vec::new();
+    for who in 0..5 {
+        let cancelled = b.expect(who, "vote.cancelled").await;
+        assert_eq!(cancelled["vote_id"], json!(second));
+        reasons.push(cancelled["reason"].as_str().unwrap().to_owned());
+    }
+    assert!(reasons.windows(2).all(|w| w[0] == w[1]), "{reasons:?}");
+    refuse(&db, "vote.close", false).await;
+    // The meeting's entries are stored in order: once a third vote is announced, the
+    // cancel before its opening is stored too.
+    let third = b.open("roll_call").await;
+    let list = b
+        .get(
+            &b.tokens[4],
+            &format!("/api/v1/meetings/{}/votes", b.meeting),
+        )
+        .await;
+    // Opened within the same second, so listed in no particular order.
+    let mut states: Vec<(&str, &str)> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["id"].as_str().unwrap(), v["state"].as_str().unwrap()))
+        .collect();
+    states.sort();
+    let mut expected = [
+        (vote.as_str(), "closed"),
+        (second.as_str(), "cancelled"),
+        (third.as_str(), "open"),
+    ];
+    expected.sort();
+    assert_eq!(states, expected);
+    let seqs: String = sqlx::query_scalar("SELECT entry_seqs FROM votes WHERE id = $1")
+        .bind(&second)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let seqs: Vec<u64> = serde_json::from_str(&seqs).unwrap();
+    assert_eq!(seqs.len(), 3, "open, ballot, cancel: {seqs:?}");
+    let entries = b
+        .served
+        .app
+        .state
+        .store
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap();
+    let cancel = &entries
+        .iter()
+        .find(|e| e.entry.seq == seqs[2])
+        .unwrap()
+        .entry;
+    assert_eq!(cancel.action, "vote.cancel");
+    assert_eq!(cancel.actor, plenum_vote::event::system_actor());
+    let text = serde_json::to_string(cancel).unwrap();
+    assert!(text.contains(&reasons[0]), "{text}");
 }
 
 /// Collects everything the server logs while a test runs (current-thread runtime: the

@@ -74,14 +74,9 @@ pub fn run_vote(
     for (voter, option) in ballots {
         time += 1000;
         unrelated(log, time);
-        let cast = vote.cast(voter, option, time).unwrap();
-        seqs.push(append(
-            log,
-            VoteEvent::Ballot(cast.ballot),
-            user(voter),
-            time,
-        ));
-        if let Some(close) = cast.closed {
+        let ballot = vote.cast(voter, option, time).unwrap();
+        seqs.push(append(log, VoteEvent::Ballot(ballot), user(voter), time));
+        if let Some(close) = vote.commit(voter, time).unwrap() {
             append(
                 log,
                 VoteEvent::Close(close),
@@ -98,6 +93,7 @@ pub fn run_vote(
         }
         None if *vote.state() == plenum_vote::VoteState::Open => {
             let record = vote.close(CloseReason::Moderator, time).unwrap();
+            let record = record.expect("no ballot is pending");
             append(log, VoteEvent::Close(record), user("u-anna"), time);
         }
         None => {}
