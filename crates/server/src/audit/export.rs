@@ -5,8 +5,13 @@
 //! either at seq 0 or at a checkpoint, whose stored compact range lets the verifier
 //! continue from there; the keys recorded before that point come with inclusion proofs
 //! in the first checkpoint's tree (docs/audit-format.md).
+//!
+//! Proofs come from a Merkle tree of the stored leaves, rebuilt per request from where
+//! the stored trail begins: seq 0, or after retention the compact range kept at the first
+//! seq. So they work for every entry the trail still holds; an entry before the first seq
+//! is [`ExportError::Removed`].
 
-use plenum_audit::merkle::MerkleLog;
+use plenum_audit::merkle::{MerkleError, MerkleLog};
 use plenum_audit::{
     Bundle, BundleEntry, BundleStart, Hash, KeyRecord, ProvenKey, bundle::BUNDLE_FORMAT,
     bundle::BUNDLE_VERSION,
@@ -24,9 +29,7 @@ pub enum ExportError {
     BadRange { from: u64, to: u64 },
     #[error("seq {0} is not in the stored trail")]
     NoSuchEntry(u64),
-    #[error(
-        "proofs against the full tree need entries the retention job removed (the trail starts at seq {0})"
-    )]
+    #[error("the retention job removed that entry (the trail starts at seq {0})")]
     Removed(u64),
     #[error("stored trail is inconsistent: {0}")]
     Corrupt(String),
@@ -121,15 +124,9 @@ pub async fn inclusion_proof(store: &Store, seq: u64) -> Result<InclusionProof, 
         .await?
         .filter(|c| c.size > seq)
         .ok_or(ExportError::NotSealed(seq))?;
-    let entry = match store.audit_entry(seq).await {
-        Ok(entry) => entry,
-        Err(StoreError::NotFound) => return Err(ExportError::NoSuchEntry(seq)),
-        Err(e) => return Err(e.into()),
-    };
+    let entry = entry(store, seq).await?;
     let tree = tree(store, checkpoint.size).await?;
-    let proof = tree
-        .inclusion_proof(seq, checkpoint.size)
-        .map_err(|e| ExportError::Corrupt(e.to_string()))?;
+    let proof = prove(&tree, seq, checkpoint.size)?;
     if tree.root() != checkpoint.root {
         return Err(ExportError::Corrupt(format!(
             "the stored entries do not give checkpoint {}'s root",
@@ -154,46 +151,92 @@ pub async fn proven_entries(
     let tree = tree(store, size).await?;
     let mut out = Vec::with_capacity(seqs.len());
     for &seq in seqs {
-        let entry = match store.audit_entry(seq).await {
-            Ok(entry) => entry,
-            Err(StoreError::NotFound) => return Err(ExportError::NoSuchEntry(seq)),
-            Err(e) => return Err(e.into()),
-        };
-        let proof = tree
-            .inclusion_proof(seq, size)
-            .map_err(|e| ExportError::Corrupt(e.to_string()))?;
+        let entry = entry(store, seq).await?;
+        let proof = prove(&tree, seq, size)?;
         out.push(ProvenKey { entry, proof });
     }
     Ok(out)
 }
 
-/// Entries `from..to`, page by page.
-async fn entries(store: &Store, from: u64, to: u64) -> Result<Vec<BundleEntry>, ExportError> {
-    let mut out = Vec::new();
+/// The stored entry `seq`: [`ExportError::Removed`] when retention removed it,
+/// [`ExportError::NoSuchEntry`] when it was never appended.
+pub async fn entry(store: &Store, seq: u64) -> Result<BundleEntry, ExportError> {
+    match store.audit_entry(seq).await {
+        Ok(entry) => Ok(entry),
+        Err(StoreError::NotFound) => {
+            let first = store.audit_head().await?.first_seq;
+            Err(if seq < first {
+                ExportError::Removed(first)
+            } else {
+                ExportError::NoSuchEntry(seq)
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Entries `from..to`, page by page, each handed to `visit`.
+async fn each_entry(
+    store: &Store,
+    from: u64,
+    to: u64,
+    mut visit: impl FnMut(BundleEntry) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
     let mut next = from;
     while next < to {
         let page = store.audit_entries(next, MAX_AUDIT_PAGE).await?;
         let Some(last) = page.last().map(|e| e.entry.seq) else {
             break;
         };
-        out.extend(page.into_iter().take_while(|e| e.entry.seq < to));
+        for item in page.into_iter().take_while(|e| e.entry.seq < to) {
+            visit(item)?;
+        }
         next = last + 1;
     }
+    Ok(())
+}
+
+/// Entries `from..to`.
+async fn entries(store: &Store, from: u64, to: u64) -> Result<Vec<BundleEntry>, ExportError> {
+    let mut out = Vec::new();
+    each_entry(store, from, to, |item| {
+        out.push(item);
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 
-/// The Merkle tree of the first `size` stored leaves (as stored: a changed row shows up
-/// as a root that differs from the signed one).
+/// The Merkle tree of the first `size` leaves, from the stored leaves after the compact
+/// range where the trail starts (as stored: a changed row shows up as a root that
+/// differs from the signed one). Only the hashes are kept, not the entries.
 async fn tree(store: &Store, size: u64) -> Result<MerkleLog, ExportError> {
-    let first = store.audit_head().await?.first_seq;
-    if first > 0 {
-        return Err(ExportError::Removed(first));
-    }
-    let mut tree = MerkleLog::new();
-    for item in entries(store, 0, size).await? {
+    let head = store.audit_head().await?;
+    let mut tree = MerkleLog::from_compact(&head.first_frontier);
+    each_entry(store, head.first_seq, size, |item| {
+        // A missing seq would shift every later leaf. It also shows a retention run that
+        // cut the trail after the head was read.
+        if item.entry.seq != tree.size() {
+            return Err(ExportError::Corrupt(format!(
+                "entry {} where {} was expected: the trail changed while it was read",
+                item.entry.seq,
+                tree.size()
+            )));
+        }
         tree.append_hash(item.leaf_hash);
-    }
+        Ok(())
+    })
+    .await?;
     Ok(tree)
+}
+
+/// The inclusion proof of leaf `seq` in the tree of `size`; a leaf before the tree's
+/// start was removed by retention.
+fn prove(tree: &MerkleLog, seq: u64, size: u64) -> Result<Vec<Hash>, ExportError> {
+    tree.inclusion_proof(seq, size).map_err(|e| match e {
+        MerkleError::BeforeStart { start, .. } => ExportError::Removed(start),
+        other => ExportError::Corrupt(other.to_string()),
+    })
 }
 
 /// Every key the trail records (for the bundle's key list), first record of each name.
@@ -218,9 +261,7 @@ async fn prior_keys(store: &Store, size: u64) -> Result<Vec<ProvenKey>, ExportEr
         if seq >= size {
             continue;
         }
-        let proof = tree
-            .inclusion_proof(seq, size)
-            .map_err(|e| ExportError::Corrupt(e.to_string()))?;
+        let proof = prove(&tree, seq, size)?;
         out.push(ProvenKey { entry: item, proof });
     }
     Ok(out)

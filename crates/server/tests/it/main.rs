@@ -30,5 +30,6 @@ mod processes;
 mod siem;
 mod signaling;
 mod token_matrix;
+mod vote_sealing;
 mod votes;
 mod web;
