@@ -106,8 +106,13 @@ struct PubTrack {
     source: TrackSource,
     /// Simulcast layers, low → high; empty without simulcast.
     layers: Vec<Rid>,
-    /// Layers the publisher currently does not send (str0m's `StreamPaused`).
-    paused: Vec<Rid>,
+    /// Layers the publisher sends, by str0m's `StreamPaused`: a stream counts as paused until
+    /// its first packet (the event that says otherwise comes before that packet's frame) and
+    /// again after a silence. A browser starts a simulcast camera with its lowest layer and
+    /// adds the upper ones only as its bandwidth estimate grows, seconds later (or never, on a
+    /// weak link or a busy CPU); a layer that does not come can neither start a video nor be
+    /// asked for a keyframe, so choosing it would leave the tile black until it comes.
+    sending: Vec<Rid>,
     /// When a keyframe was last requested, per layer.
     keyframe_requested: Vec<(Option<Rid>, Instant)>,
 }
@@ -421,7 +426,7 @@ impl Conference {
                 mid,
                 source: t.source,
                 layers,
-                paused: old.map(|o| o.paused.clone()).unwrap_or_default(),
+                sending: old.map(|o| o.sending.clone()).unwrap_or_default(),
                 keyframe_requested: Vec::new(),
             });
         }
@@ -1071,14 +1076,15 @@ impl Conference {
             let Some((w, h)) = sub.viewed_tile(key) else {
                 continue;
             };
-            // Layers the publisher pauses (its own congestion) cannot be switched to.
+            // Only layers that come can be switched to (see `PubTrack::sending`).
             let live: Vec<Rid> = track
                 .layers
                 .iter()
-                .filter(|r| !track.paused.contains(r))
+                .filter(|r| track.sending.contains(r))
                 .copied()
                 .collect();
             keys.push(*key);
+            // Before any layer came, aim by the tile alone: the first to come chooses again.
             layers.push(if live.is_empty() {
                 track.layers.clone()
             } else {
@@ -1213,9 +1219,9 @@ fn poll_rtc(
                 if let Some(track) = p.published.iter_mut().find(|t| t.mid == s.mid)
                     && let Some(rid) = s.rid
                 {
-                    track.paused.retain(|r| *r != rid);
-                    if s.paused {
-                        track.paused.push(rid);
+                    track.sending.retain(|r| *r != rid);
+                    if !s.paused {
+                        track.sending.push(rid);
                     }
                     queue.push_back(Propagated::Reselect(None));
                 }

@@ -34,10 +34,13 @@
 //!   address by the local ICE ufrag in its USERNAME (every `Rtc` has its own), checked by
 //!   that one `Rtc` only — never by asking every `Rtc` in turn.
 //! - Simulcast: per subscriber and camera, the layer follows the tile size in the latest
-//!   View, capped by the subscriber's egress bandwidth estimate (str0m's TWCC BWE). A switch
-//!   asks the publisher for a keyframe of the new layer and keeps forwarding the old one
-//!   until that keyframe arrives, so the picture never freezes. Timestamps are rebased at
-//!   the switch so the subscriber sees one continuous stream.
+//!   View, capped by the subscriber's egress bandwidth estimate (str0m's TWCC BWE), among
+//!   the layers the publisher sends: a browser starts with its lowest layer and adds the
+//!   others as its own estimate grows, so a newcomer's video starts with what comes and
+//!   moves up later instead of staying black for seconds. A switch asks the publisher for a
+//!   keyframe of the new layer and keeps forwarding the old one until that keyframe
+//!   arrives, so the picture never freezes. Timestamps are rebased at the switch so the
+//!   subscriber sees one continuous stream.
 //! - Active speaker: RFC 6464 audio levels, smoothed, with hysteresis (`speaker` module).
 //!
 //! # Frame mode, not RTP mode

@@ -109,6 +109,9 @@ pub struct TestParticipant {
     pub keyframe_requests_seen: usize,
     /// Whether the harness sends media for this participant.
     pub sending: bool,
+    /// How many simulcast layers, low → high, it sends: a browser starts with the lowest
+    /// and adds the others as its bandwidth estimate grows.
+    pub layers_sent: usize,
     /// Whether the harness answers SFU offers automatically.
     pub auto_answer: bool,
     pub offers_seen: usize,
@@ -225,6 +228,7 @@ impl World {
             frame_no: 0,
             keyframe_requests_seen: 0,
             sending: true,
+            layers_sent: RIDS.len(),
             auto_answer: true,
             offers_seen: 0,
             last_offer: None,
@@ -595,7 +599,7 @@ impl World {
         };
         // Periodic keyframes every 100 frames as encoders do; others only on request.
         let periodic = p.frame_no % 100 == 1;
-        for (rid, tag, size, origin) in layers {
+        for (rid, tag, size, origin) in layers.into_iter().take(p.layers_sent) {
             let key = periodic || p.keyframe_due.contains(&rid);
             p.keyframe_due.retain(|r| *r != rid);
             let data = frame(codec, key, tag, size);

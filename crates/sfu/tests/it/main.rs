@@ -109,6 +109,62 @@ fn simulcast_layer_follows_view_with_continuous_stream() {
 }
 
 #[test]
+fn video_starts_with_the_layer_that_comes_and_moves_up_when_the_wanted_one_comes() {
+    // A viewer whose link already carries the full layer (it watched someone else), as
+    // everyone's does in a meeting that someone rejoins after a network drop.
+    let mut w = World::new();
+    let m = meeting(1);
+    let viewer = w.join(m, Publish::NOTHING);
+    let earlier = w.join(m, Publish::AV_SIMULCAST);
+    w.view(viewer, &[(earlier, 1280, 720)]);
+    w.run(3 * SEC);
+    let last_tag = |w: &World, idx: usize| {
+        let from = w.participants[idx].id;
+        w.participants[viewer]
+            .from(from, TrackSource::Camera)
+            .last()
+            .map(|r| r.tag)
+    };
+    assert_eq!(last_tag(&w, earlier), Some(b'f'), "the full layer fits");
+
+    // A newcomer whose browser sends only its quarter layer so far (its own estimate is
+    // still low): the full tile shows that at once rather than staying black.
+    let newcomer = w.join(m, Publish::AV_SIMULCAST);
+    w.participants[newcomer].layers_sent = 1;
+    w.view(viewer, &[(newcomer, 1280, 720)]);
+    w.run(SEC);
+    let from = w.participants[newcomer].id;
+    let frames = w.participants[viewer].from(from, TrackSource::Camera);
+    assert!(
+        frames.len() > 10,
+        "the video waited for a layer that does not come: {} frames",
+        frames.len()
+    );
+    assert!(frames[0].keyframe, "forwarding must start at a keyframe");
+    assert!(frames.iter().all(|r| r.tag == b'q'));
+
+    // The upper layers come: up to the full one, each step at a keyframe of the new
+    // layer, in one continuous stream.
+    let before = frames.len();
+    w.participants[newcomer].layers_sent = 3;
+    w.run(SEC);
+    let frames = w.participants[viewer].from(from, TrackSource::Camera);
+    let switch = frames[before..]
+        .iter()
+        .position(|r| r.tag == b'f')
+        .expect("never switched to f")
+        + before;
+    assert!(frames[switch..].iter().all(|r| r.tag == b'f'));
+    for pair in frames.windows(2) {
+        assert!(
+            pair[0].tag == pair[1].tag || pair[1].keyframe,
+            "a layer change without a keyframe: {pair:?}"
+        );
+    }
+    assert_continuous(&frames);
+}
+
+#[test]
 fn only_viewed_video_is_forwarded_audio_always() {
     let mut w = World::new();
     let m = meeting(1);
