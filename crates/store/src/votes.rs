@@ -70,6 +70,10 @@ pub struct VoteSeal {
     /// The result statement's body and its signature line(s).
     pub statement: String,
     pub signature: String,
+    /// The inclusion proofs of the vote's entries and its key's entry in the checkpoint
+    /// (JSON, see migration `20261204100000_vote_proofs`); `None` for a vote sealed
+    /// before they were kept.
+    pub proofs: Option<String>,
 }
 
 /// A stored vote.
@@ -90,7 +94,7 @@ pub struct VoteRecord {
 }
 
 const VOTE_COLUMNS: &str = "id, tenant_id, meeting_id, subject, mode, state, opened_at, closed_at, \
-     entry_seqs, checkpoint_size, key_seq, summary, statement, signature";
+     entry_seqs, checkpoint_size, key_seq, summary, statement, signature, proofs";
 
 #[derive(sqlx::FromRow)]
 struct VoteRow {
@@ -108,6 +112,7 @@ struct VoteRow {
     summary: Option<String>,
     statement: Option<String>,
     signature: Option<String>,
+    proofs: Option<String>,
 }
 
 fn mode_name(mode: VoteMode) -> &'static str {
@@ -148,9 +153,10 @@ impl VoteRow {
                     summary,
                     statement,
                     signature,
+                    proofs: self.proofs,
                 })
             }
-            (None, None, None, None, None) => None,
+            (None, None, None, None, None) if self.proofs.is_none() => None,
             _ => return Err(corrupt("seal", "partly present")),
         };
         Ok(VoteRecord {
@@ -229,13 +235,14 @@ impl Store {
         let changed = execute!(
             self,
             "UPDATE votes SET checkpoint_size = $1, key_seq = $2, summary = $3, statement = $4, \
-             signature = $5 WHERE id = $6 AND state = 'closed' AND statement IS NULL",
+             signature = $5, proofs = $6 WHERE id = $7 AND state = 'closed' AND statement IS NULL",
             [
                 to_i64(seal.checkpoint_size)?,
                 to_i64(seal.key_seq)?,
                 seal.summary.clone(),
                 seal.statement.clone(),
                 seal.signature.clone(),
+                seal.proofs.clone(),
                 id.to_string(),
             ]
         )?;

@@ -4,18 +4,27 @@
 //!
 //! The room decides; the meeting actor appends each vote event through the meeting's
 //! audit writer; this module runs after a close, off the actor, and reports back.
+//!
+//! The seal keeps the inclusion proofs of the vote's entries (and its key's entry) in the
+//! seal's checkpoint. That checkpoint never changes, so a protocol, receipt or PDF is the
+//! entries as stored now plus those proofs: the trail is read and hashed once per vote,
+//! at the seal, not on every download. An entry changed in the database afterwards no
+//! longer matches its proof, which every verifier checks.
 
 pub mod api;
 
 use crate::audit::checkpoints::{CheckpointFailure, seal_now};
 use crate::audit::export::{self, ExportError};
 use crate::state::AppState;
-use plenum_audit::KeyRecord;
+use plenum_audit::{KeyRecord, hash_from_hex, to_hex};
 use plenum_protocol::VoteId;
 use plenum_protocol::vote::VoteCheckpoint;
 use plenum_store::{StoreError, VoteRecord, VoteSeal, VoteState};
-use plenum_vote::{AssembleError, Protocol, ProvenSigningKey, TallySummary, VoteSummary};
+use plenum_vote::{
+    AssembleError, Protocol, ProvenEntry, ProvenSigningKey, TallySummary, VoteSummary,
+};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Why a vote could not be sealed or its protocol assembled.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +57,14 @@ struct Summary {
     tally: TallySummary,
 }
 
+/// The inclusion proof of one entry in the seal's checkpoint, as the seal keeps it.
+#[derive(Serialize, Deserialize)]
+struct KeptProof {
+    seq: u64,
+    /// RFC 6962 audit path, leaf to root, hex.
+    proof: Vec<String>,
+}
+
 /// Seals a vote whose `vote.close` entry is being appended (`close_seq` answers with its
 /// seq): signs a checkpoint covering it, assembles and signs the protocol, stores the
 /// seal. Returns the checkpoint the result is bound to.
@@ -66,7 +83,17 @@ pub async fn seal(
         .ok_or(VoteSealError::NotSealed)?;
     let record = state.store.vote(vote_id).await?;
     let (key, key_seq) = signing_key(state, &checkpoint.key_name).await?;
-    let (events, keys) = proven(state, &record, checkpoint.size, key, key_seq).await?;
+    let seqs = proven_seqs(&record, key_seq);
+    let proven = export::proven_entries(&state.store, checkpoint.size, &seqs).await?;
+    let kept: Vec<KeptProof> = proven
+        .iter()
+        .map(|p| KeptProof {
+            seq: p.entry.entry.seq,
+            proof: p.proof.iter().map(|h| to_hex(h)).collect(),
+        })
+        .collect();
+    let proofs = serde_json::to_string(&kept).map_err(|e| VoteSealError::BadSeal(e.to_string()))?;
+    let (events, keys) = with_key(proven, key)?;
     let protocol = state
         .audit_signer
         .with_current_key(|signer| {
@@ -90,6 +117,7 @@ pub async fn seal(
                 summary,
                 statement: statement.to_owned(),
                 signature: signature.to_owned(),
+                proofs: Some(proofs),
             },
         )
         .await?;
@@ -99,9 +127,10 @@ pub async fn seal(
     })
 }
 
-/// The protocol of a sealed vote, re-assembled from the stored trail: its entries as they
-/// are stored now (a changed entry no longer matches its proof), the checkpoint, the key
-/// entry and the stored statement. Not verified here: that is the reader's job.
+/// The protocol of a sealed vote, re-assembled: its entries as they are stored now (a
+/// changed entry no longer matches its proof), the proofs kept with the seal, the
+/// checkpoint, the key entry and the stored statement. Not verified here: that is the
+/// reader's job.
 pub async fn protocol(state: &AppState, record: &VoteRecord) -> Result<Protocol, VoteSealError> {
     let seal = match (&record.state, &record.seal) {
         (VoteState::Closed, Some(seal)) => seal,
@@ -118,17 +147,16 @@ pub async fn protocol(state: &AppState, record: &VoteRecord) -> Result<Protocol,
         .ok_or(VoteSealError::NotSealed)?;
     // Retention removes the oldest entries first, the key's record among them: gone, not
     // an internal error (410 like every proof that needs removed entries).
-    let key_entry = match state.store.audit_entry(seal.key_seq).await {
-        Ok(entry) => entry,
-        Err(StoreError::NotFound) => {
-            let first = state.store.audit_head().await?.first_seq;
-            return Err(ExportError::Removed(first).into());
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let key_entry = export::entry(&state.store, seal.key_seq).await?;
     let key = KeyRecord::from_entry(&key_entry.entry)
         .map_err(|e| VoteSealError::BadSeal(format!("key entry {}: {e}", seal.key_seq)))?;
-    let (events, keys) = proven(state, record, checkpoint.size, key, seal.key_seq).await?;
+    let seqs = proven_seqs(record, seal.key_seq);
+    let proven = match &seal.proofs {
+        Some(kept) => with_kept_proofs(state, &seqs, kept).await?,
+        // Sealed before the proofs were kept: from the trail, as the seal would.
+        None => export::proven_entries(&state.store, checkpoint.size, &seqs).await?,
+    };
+    let (events, keys) = with_key(proven, key)?;
     Ok(Protocol {
         format: plenum_vote::protocol::PROTOCOL_FORMAT.to_owned(),
         version: plenum_vote::protocol::FORMAT_VERSION,
@@ -141,19 +169,45 @@ pub async fn protocol(state: &AppState, record: &VoteRecord) -> Result<Protocol,
     })
 }
 
-/// The vote's entries and the key's entry, proven in the tree of `size`.
-async fn proven(
-    state: &AppState,
-    record: &VoteRecord,
-    size: u64,
-    key: KeyRecord,
-    key_seq: u64,
-) -> Result<(Vec<plenum_vote::ProvenEntry>, Vec<ProvenSigningKey>), VoteSealError> {
+/// The seqs a protocol proves: the vote's entries, then the key's entry.
+fn proven_seqs(record: &VoteRecord, key_seq: u64) -> Vec<u64> {
     let mut seqs = record.entry_seqs.clone();
     seqs.push(key_seq);
-    let mut proven = export::proven_entries(&state.store, size, &seqs).await?;
+    seqs
+}
+
+/// The proven entries of [`proven_seqs`] split into the vote's events and its key.
+fn with_key(
+    mut proven: Vec<ProvenEntry>,
+    key: KeyRecord,
+) -> Result<(Vec<ProvenEntry>, Vec<ProvenSigningKey>), VoteSealError> {
     let recorded = proven.pop().ok_or(VoteSealError::CloseNotRecorded)?;
     Ok((proven, vec![ProvenSigningKey { key, recorded }]))
+}
+
+/// The entries `seqs` as stored now, each with the proof the seal kept for it.
+async fn with_kept_proofs(
+    state: &AppState,
+    seqs: &[u64],
+    kept: &str,
+) -> Result<Vec<ProvenEntry>, VoteSealError> {
+    let bad = |what: String| VoteSealError::BadSeal(format!("kept proofs: {what}"));
+    let kept: Vec<KeptProof> = serde_json::from_str(kept).map_err(|e| bad(e.to_string()))?;
+    let mut by_seq: BTreeMap<u64, Vec<String>> =
+        kept.into_iter().map(|p| (p.seq, p.proof)).collect();
+    let mut out = Vec::with_capacity(seqs.len());
+    for &seq in seqs {
+        let proof = by_seq
+            .remove(&seq)
+            .ok_or_else(|| bad(format!("none for seq {seq}")))?
+            .iter()
+            .map(|hex| hash_from_hex(hex))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad(format!("seq {seq} is not hex")))?;
+        let entry = export::entry(&state.store, seq).await?;
+        out.push(ProvenEntry { entry, proof });
+    }
+    Ok(out)
 }
 
 /// The key named `name` and the seq of its (first) `audit.key_valid` entry.

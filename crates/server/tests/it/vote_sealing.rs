@@ -1,5 +1,5 @@
 //! Sealing votes on a trail the retention job has cut (the Merkle tree then starts from
-//! the compact range kept at the first seq).
+//! the compact range kept at the first seq), and the proofs the seal keeps.
 
 use crate::common::{Answer, Req};
 use crate::signaling::{Served, Ws, expect, send, serve};
@@ -98,6 +98,11 @@ impl Pair {
         assert_eq!(answer.status.as_u16(), 200, "{:?}", answer.body);
         serde_json::from_value(answer.body).unwrap()
     }
+
+    async fn database(&self) -> sqlx::SqlitePool {
+        let url = &self.served.app.state.config.store.database_url;
+        sqlx::SqlitePool::connect(url).await.unwrap()
+    }
 }
 
 #[tokio::test]
@@ -159,6 +164,23 @@ async fn a_vote_after_the_retention_cut_is_sealed_and_its_documents_verify() {
         )
         .await;
     assert_eq!(list.body[0]["state"], "closed");
+
+    // The seal kept the proofs; a vote sealed before they were kept gets the same ones
+    // from the trail.
+    let db = p.database().await;
+    let kept: Option<String> = sqlx::query_scalar("SELECT proofs FROM votes WHERE id = $1")
+        .bind(&vote)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(kept.is_some());
+    sqlx::query("UPDATE votes SET proofs = NULL WHERE id = $1")
+        .bind(&vote)
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(p.protocol(&vote).await, protocol);
+    db.close().await;
 
     // The audit API proves an entry after the cut and says what happened to one before.
     let auditor =

@@ -49,6 +49,7 @@ async fn a_vote_opens_closes_and_is_sealed_once(s: &TestStore) {
         summary: "{}".into(),
         statement: "plenum vote result\n".into(),
         signature: "— key AAAA\n".into(),
+        proofs: Some(r#"[{"seq":4,"proof":[]}]"#.into()),
     };
     // Only a closed vote is sealed.
     assert!(matches!(
