@@ -373,7 +373,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         "vote.cancel",
         C::Vote,
         S::Notice,
-        "A vote was cancelled, with the reason.",
+        "A vote was cancelled, with the reason: by its moderator, or by the system when its close could not be stored or its result not sealed.",
     ),
     spec(
         "audit.key_valid",

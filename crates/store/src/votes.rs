@@ -4,6 +4,8 @@
 //! A vote is written in three steps, each in the transaction of its audit entry where it
 //! has one: [`Tx::insert_vote`] with `vote.open`, [`Tx::finish_vote`] with `vote.close` or
 //! `vote.cancel`, and [`Store::seal_vote`] once the trail is sealed and the statement signed.
+//! A closed vote that could not be sealed ends cancelled after all
+//! ([`Tx::cancel_unsealed_vote`], with the `vote.cancel` entry saying why).
 
 use crate::audit::{to_i64, to_u64};
 use crate::tx::{Tx, tx_execute};
@@ -122,6 +124,11 @@ fn mode_name(mode: VoteMode) -> &'static str {
     }
 }
 
+fn seqs_json(entry_seqs: &[u64]) -> Result<String, StoreError> {
+    serde_json::to_string(entry_seqs)
+        .map_err(|e| StoreError::Corrupt(format!("vote seqs as JSON: {e}")))
+}
+
 fn corrupt(column: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("votes.{column} {value:?}"))
 }
@@ -209,8 +216,7 @@ impl Tx {
         closed_at: OffsetDateTime,
         entry_seqs: &[u64],
     ) -> Result<(), StoreError> {
-        let seqs = serde_json::to_string(entry_seqs)
-            .map_err(|e| StoreError::Corrupt(format!("vote seqs as JSON: {e}")))?;
+        let seqs = seqs_json(entry_seqs)?;
         let changed = tx_execute!(
             self,
             "UPDATE votes SET state = $1, closed_at = $2, entry_seqs = $3 \
@@ -221,6 +227,27 @@ impl Tx {
                 seqs,
                 id.to_string()
             ]
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Ends a closed vote that could not be sealed as cancelled (with its `vote.cancel`
+    /// entry in this transaction); `entry_seqs` now end with that entry. `NotFound` unless
+    /// it is closed and unsealed.
+    pub async fn cancel_unsealed_vote(
+        &mut self,
+        id: VoteId,
+        entry_seqs: &[u64],
+    ) -> Result<(), StoreError> {
+        let seqs = seqs_json(entry_seqs)?;
+        let changed = tx_execute!(
+            self,
+            "UPDATE votes SET state = $1, entry_seqs = $2 \
+             WHERE id = $3 AND state = 'closed' AND statement IS NULL",
+            [VoteState::Cancelled.as_str(), seqs, id.to_string()]
         )?;
         if changed == 0 {
             return Err(StoreError::NotFound);

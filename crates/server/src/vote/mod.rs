@@ -9,7 +9,8 @@
 //! seal's checkpoint. That checkpoint never changes, so a protocol, receipt or PDF is the
 //! entries as stored now plus those proofs: the trail is read and hashed once per vote,
 //! at the seal, not on every download. An entry changed in the database afterwards no
-//! longer matches its proof, which every verifier checks.
+//! longer matches its proof, which every verifier checks. A vote that cannot be sealed
+//! ends cancelled, recorded like any cancel, as its participants are told.
 
 pub mod api;
 
@@ -20,8 +21,10 @@ use plenum_audit::{KeyRecord, hash_from_hex, to_hex};
 use plenum_protocol::VoteId;
 use plenum_protocol::vote::VoteCheckpoint;
 use plenum_store::{StoreError, VoteRecord, VoteSeal, VoteState};
+use plenum_vote::spec::REASON_CHARS;
 use plenum_vote::{
-    AssembleError, Protocol, ProvenEntry, ProvenSigningKey, TallySummary, VoteSummary,
+    AssembleError, CancelRecord, Protocol, ProvenEntry, ProvenSigningKey, TallySummary, VoteEvent,
+    VoteSummary,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -67,8 +70,23 @@ struct KeptProof {
 
 /// Seals a vote whose `vote.close` entry is being appended (`close_seq` answers with its
 /// seq): signs a checkpoint covering it, assembles and signs the protocol, stores the
-/// seal. Returns the checkpoint the result is bound to.
+/// seal. Returns the checkpoint the result is bound to. When that fails, the closed vote
+/// ends cancelled (its participants hear so), with the error as the recorded reason.
 pub async fn seal(
+    state: &AppState,
+    vote_id: VoteId,
+    close_seq: Option<u64>,
+) -> Result<VoteCheckpoint, VoteSealError> {
+    let sealed = seal_closed(state, vote_id, close_seq).await;
+    if let Err(error) = &sealed
+        && let Err(failure) = cancel_unsealed(state, vote_id, error).await
+    {
+        tracing::error!(%failure, %vote_id, "could not record the cancel of an unsealed vote");
+    }
+    sealed
+}
+
+async fn seal_closed(
     state: &AppState,
     vote_id: VoteId,
     close_seq: Option<u64>,
@@ -208,6 +226,48 @@ async fn with_kept_proofs(
         out.push(ProvenEntry { entry, proof });
     }
     Ok(out)
+}
+
+/// Ends a closed vote that could not be sealed as cancelled: a `vote.cancel` entry by the
+/// system, whose reason carries `error`, and the row's state, in one transaction. Nothing
+/// to do for a vote that is not closed and unsealed (a close that was not stored leaves
+/// it open; its cancel is recorded with the close's failure).
+async fn cancel_unsealed(
+    state: &AppState,
+    vote_id: VoteId,
+    error: &VoteSealError,
+) -> Result<(), StoreError> {
+    let record = state.store.vote(vote_id).await?;
+    if record.state != VoteState::Closed || record.seal.is_some() {
+        return Ok(());
+    }
+    let cancel = VoteEvent::Cancel(CancelRecord {
+        vote_id: vote_id.to_string(),
+        reason: cancel_reason(error),
+    });
+    let entry = cancel.entry(
+        0,
+        crate::audit::now_ms(),
+        &record.tenant_id,
+        &record.meeting_id.to_string(),
+        plenum_vote::event::system_actor(),
+    );
+    let mut tx = state.store.begin().await?;
+    let appended = tx.append_audit(entry).await?;
+    let mut seqs = record.entry_seqs;
+    seqs.push(appended.seq);
+    tx.cancel_unsealed_vote(vote_id, &seqs).await?;
+    tx.commit().await
+}
+
+/// The recorded reason of a vote that could not be sealed: one line of at most the
+/// length a cancel reason may have.
+fn cancel_reason(error: &VoteSealError) -> String {
+    format!("the result could not be sealed: {error}")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(*REASON_CHARS.end())
+        .collect()
 }
 
 /// The key named `name` and the seq of its (first) `audit.key_valid` entry.

@@ -1,11 +1,13 @@
 //! Sealing votes on a trail the retention job has cut (the Merkle tree then starts from
-//! the compact range kept at the first seq), and the proofs the seal keeps.
+//! the compact range kept at the first seq), the proofs the seal keeps, and a vote whose
+//! sealing fails: it ends cancelled in the store as its participants are told.
 
 use crate::common::{Answer, Req};
 use crate::signaling::{Served, Ws, expect, send, serve};
 use plenum_protocol::signaling::Role;
 use plenum_protocol::{AccountRole, MeetingId, UserId};
 use plenum_server::audit::checkpoints::seal_now;
+use plenum_store::VoteState;
 use plenum_vote::{Protocol, Receipt, verify_protocol, verify_receipt};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -212,6 +214,80 @@ async fn a_vote_after_the_retention_cut_is_sealed_and_its_documents_verify() {
     )
     .await
     .assert_problem(410, "removed");
+}
+
+#[tokio::test]
+async fn a_vote_that_cannot_be_sealed_ends_cancelled_in_the_store_too() {
+    let served = serve().await;
+    let (meeting, alice) = served.meeting(false).await;
+    let mut p = pair(served, meeting, alice).await;
+    let vote = p.open().await;
+    let bob_seq = p.ballot(1, &vote, "yes").await;
+    // The stored ballot is changed before the close: the server must not sign a result
+    // that its own trail contradicts.
+    let db = p.database().await;
+    sqlx::raw_sql("DROP TRIGGER audit_entries_no_update")
+        .execute(&db)
+        .await
+        .unwrap();
+    let changed = sqlx::query(
+        "UPDATE audit_entries SET entry = replace(entry, '\"text\":\"yes\"', '\"text\":\"no\"') \
+         WHERE seq = $1",
+    )
+    .bind(i64::try_from(bob_seq).unwrap())
+    .execute(&db)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(changed, 1);
+    p.ballot(0, &vote, "no").await;
+    let cancelled = p.everyone("vote.cancelled").await;
+    assert_eq!(cancelled["vote_id"], vote.as_str());
+
+    // The store agrees: cancelled, by a `vote.cancel` entry after the close that says why.
+    let store = &p.served.app.state.store;
+    let record = store.vote(vote.parse().unwrap()).await.unwrap();
+    assert_eq!(record.state, VoteState::Cancelled);
+    assert_eq!(record.seal, None);
+    let actions: Vec<String> = {
+        let mut actions = Vec::new();
+        for &seq in &record.entry_seqs {
+            actions.push(store.audit_entry(seq).await.unwrap().entry.action);
+        }
+        actions
+    };
+    assert_eq!(
+        actions,
+        [
+            "vote.open",
+            "vote.ballot",
+            "vote.ballot",
+            "vote.close",
+            "vote.cancel"
+        ]
+    );
+    let cancel = store
+        .audit_entry(*record.entry_seqs.last().unwrap())
+        .await
+        .unwrap()
+        .entry;
+    assert_eq!(cancel.actor, plenum_vote::event::system_actor());
+    let reason = cancel.detail_text("reason").unwrap();
+    assert!(
+        reason.starts_with("the result could not be sealed: "),
+        "{reason}"
+    );
+    p.get(&p.tokens[1], &format!("/api/v1/votes/{vote}/protocol"))
+        .await
+        .assert_problem(409, "not_closed");
+    let list = p
+        .get(
+            &p.tokens[0],
+            &format!("/api/v1/meetings/{}/votes", p.meeting),
+        )
+        .await;
+    assert_eq!(list.body[0]["state"], "cancelled");
+    db.close().await;
 }
 
 /// The independent Python verifier (tools/vote-verify) accepts the protocol and every

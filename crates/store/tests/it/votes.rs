@@ -1,6 +1,6 @@
 //! Contract tests of the `votes` table: a vote opens, closes or is cancelled once, is sealed
-//! once, lists per meeting in opening order, and open votes of a restarted meeting are
-//! marked interrupted.
+//! once (or, when sealing failed, cancelled after its close), lists per meeting in opening
+//! order, and open votes of a restarted meeting are marked interrupted.
 
 use super::TestStore;
 use plenum_protocol::vote::VoteMode;
@@ -10,6 +10,7 @@ use time::Duration;
 
 contract!(
     a_vote_opens_closes_and_is_sealed_once,
+    a_closed_vote_that_could_not_be_sealed_is_cancelled_once,
     votes_list_per_meeting_and_open_ones_are_interrupted,
     retention_removes_ended_votes_only,
 );
@@ -84,6 +85,63 @@ async fn a_vote_opens_closes_and_is_sealed_once(s: &TestStore) {
         s.vote(VoteId::random()).await,
         Err(StoreError::NotFound)
     ));
+}
+
+async fn a_closed_vote_that_could_not_be_sealed_is_cancelled_once(s: &TestStore) {
+    let owner = super::user(s, "ada").await;
+    let meeting = super::meeting(s, owner, "Board").await;
+    let unsealed = new_vote(meeting, 0, VoteMode::RollCall);
+    let sealed = new_vote(meeting, 1, VoteMode::RollCall);
+    for vote in [&unsealed, &sealed] {
+        open(s, vote).await;
+    }
+    let cancel = |id, seqs: &'static [u64]| async move {
+        let mut tx = s.begin().await.unwrap();
+        let result = tx.cancel_unsealed_vote(id, seqs).await;
+        tx.commit().await.unwrap();
+        result
+    };
+    // Only a closed vote is cancelled this way.
+    assert!(matches!(
+        cancel(unsealed.id, &[1]).await,
+        Err(StoreError::NotFound)
+    ));
+    let closed_at = super::t0() + Duration::minutes(2);
+    let mut tx = s.begin().await.unwrap();
+    tx.finish_vote(unsealed.id, VoteState::Closed, closed_at, &[1, 2])
+        .await
+        .unwrap();
+    tx.finish_vote(sealed.id, VoteState::Closed, closed_at, &[3, 4])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // A seal from before the proofs were kept reads back without them.
+    let seal = VoteSeal {
+        checkpoint_size: 5,
+        key_seq: 0,
+        summary: "{}".into(),
+        statement: "plenum vote result\n".into(),
+        signature: "— key AAAA\n".into(),
+        proofs: None,
+    };
+    s.seal_vote(sealed.id, &seal).await.unwrap();
+    assert_eq!(s.vote(sealed.id).await.unwrap().seal, Some(seal));
+    assert!(matches!(
+        cancel(sealed.id, &[3, 4, 5]).await,
+        Err(StoreError::NotFound)
+    ));
+
+    cancel(unsealed.id, &[1, 2, 6]).await.unwrap();
+    let stored = s.vote(unsealed.id).await.unwrap();
+    assert_eq!(stored.state, VoteState::Cancelled);
+    assert_eq!(stored.entry_seqs, vec![1, 2, 6]);
+    assert_eq!(stored.closed_at, Some(closed_at));
+    assert_eq!(stored.seal, None);
+    assert!(matches!(
+        cancel(unsealed.id, &[1, 2, 6, 7]).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.vote(sealed.id).await.unwrap().state, VoteState::Closed);
 }
 
 async fn votes_list_per_meeting_and_open_ones_are_interrupted(s: &TestStore) {
