@@ -534,8 +534,7 @@ impl Actor {
             let seq = seq.await.ok().flatten();
             let answer = match (entry, seq) {
                 (RecordedEntry::Close, Some(close_seq)) => {
-                    let checkpoint = match crate::vote::seal(&state, vote_id, Some(close_seq)).await
-                    {
+                    let checkpoint = match crate::vote::seal(&state, vote_id, close_seq).await {
                         Ok(checkpoint) => Some(checkpoint),
                         Err(error) => {
                             tracing::error!(%error, %vote_id, "could not seal a vote");

@@ -32,8 +32,6 @@ use std::collections::BTreeMap;
 /// Why a vote could not be sealed or its protocol assembled.
 #[derive(Debug, thiserror::Error)]
 pub enum VoteSealError {
-    #[error("the vote's close was not recorded")]
-    CloseNotRecorded,
     #[error("no checkpoint covers the vote's close yet")]
     NotSealed,
     #[error("the key {0} that signed the checkpoint is not recorded in the trail")]
@@ -68,14 +66,13 @@ struct KeptProof {
     proof: Vec<String>,
 }
 
-/// Seals a vote whose `vote.close` entry is being appended (`close_seq` answers with its
-/// seq): signs a checkpoint covering it, assembles and signs the protocol, stores the
+/// Seals a vote whose `vote.close` entry is stored at `close_seq`: signs a checkpoint covering it, assembles and signs the protocol, stores the
 /// seal. Returns the checkpoint the result is bound to. When that fails, the closed vote
 /// ends cancelled (its participants hear so), with the error as the recorded reason.
 pub async fn seal(
     state: &AppState,
     vote_id: VoteId,
-    close_seq: Option<u64>,
+    close_seq: u64,
 ) -> Result<VoteCheckpoint, VoteSealError> {
     let sealed = seal_closed(state, vote_id, close_seq).await;
     if let Err(error) = &sealed
@@ -89,9 +86,8 @@ pub async fn seal(
 async fn seal_closed(
     state: &AppState,
     vote_id: VoteId,
-    close_seq: Option<u64>,
+    close_seq: u64,
 ) -> Result<VoteCheckpoint, VoteSealError> {
-    let close_seq = close_seq.ok_or(VoteSealError::CloseNotRecorded)?;
     seal_now(state).await;
     let checkpoint = state
         .store
@@ -199,7 +195,9 @@ fn with_key(
     mut proven: Vec<ProvenEntry>,
     key: KeyRecord,
 ) -> Result<(Vec<ProvenEntry>, Vec<ProvenSigningKey>), VoteSealError> {
-    let recorded = proven.pop().ok_or(VoteSealError::CloseNotRecorded)?;
+    let recorded = proven
+        .pop()
+        .ok_or_else(|| VoteSealError::BadSeal("no proof of the signing key".to_owned()))?;
     Ok((proven, vec![ProvenSigningKey { key, recorded }]))
 }
 
