@@ -30,14 +30,7 @@ async fn retention_removes_a_sealed_prefix_and_the_rest_still_verifies() {
         .unwrap();
 
     let state = &app.state;
-    let report = plenum_server::audit::retention::run_at(
-        &state.store,
-        &state.config,
-        &state.audit_signer,
-        horizon,
-    )
-    .await
-    .unwrap();
+    let report = crate::common::run_retention(state, horizon).await;
     assert_eq!(
         report.audit_entries, cut,
         "everything before the checkpoint at {cut}"

@@ -310,3 +310,19 @@ pub async fn get_raw(router: &Router, path: &str) -> (StatusCode, HeaderMap, Vec
         .unwrap();
     (status, headers, body.to_vec())
 }
+
+/// Runs `state`'s retention job with audit entries recorded before `horizon` (Unix ms)
+/// expired.
+pub async fn run_retention(
+    state: &AppState,
+    horizon: u64,
+) -> plenum_server::audit::retention::RetentionReport {
+    plenum_server::audit::retention::run_at(
+        &state.store,
+        &state.config,
+        &state.audit_signer,
+        horizon,
+    )
+    .await
+    .expect("retention run")
+}

@@ -117,14 +117,7 @@ async fn a_vote_after_the_retention_cut_is_sealed_and_its_documents_verify() {
     tokio::time::sleep(Duration::from_millis(5)).await;
     let horizon = plenum_server::audit::now_ms();
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let report = plenum_server::audit::retention::run_at(
-        &state.store,
-        &state.config,
-        &state.audit_signer,
-        horizon,
-    )
-    .await
-    .unwrap();
+    let report = crate::common::run_retention(state, horizon).await;
     assert_eq!(report.audit_entries, cut);
     assert_eq!(state.store.audit_head().await.unwrap().first_seq, cut);
     assert!(cut > 0);
