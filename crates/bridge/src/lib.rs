@@ -270,6 +270,7 @@ fn run(
         Shard {
             inbox: Inbox::new(state.gro_segments()),
             outbox: Outbox::default(),
+            control_batch: Vec::with_capacity(CONTROL_BATCH),
             socket,
             state,
             local_addr,
@@ -346,6 +347,26 @@ struct Shard {
     channels: HashMap<MeetingId, mpsc::UnboundedSender<BridgeEvent>>,
     inbox: Inbox,
     outbox: Outbox,
+    /// The control messages of one round, kept to reuse its allocation.
+    control_batch: Vec<Control>,
+}
+
+/// Collects one round of control messages: `first` (what `recv` returned) and whatever else
+/// is already waiting, at most [`CONTROL_BATCH`] in all. Everything taken from the channel
+/// is in `batch`, because a message received and then not handled is a command lost (in a
+/// join storm: a participant the engine never adds, or a publish offer never answered).
+fn take_control_batch(
+    first: Control,
+    control: &mut mpsc::UnboundedReceiver<Control>,
+    batch: &mut Vec<Control>,
+) {
+    batch.push(first);
+    while batch.len() < CONTROL_BATCH {
+        match control.try_recv() {
+            Ok(c) => batch.push(c),
+            Err(_) => break,
+        }
+    }
 }
 
 impl Shard {
@@ -355,23 +376,23 @@ impl Shard {
             let deadline = timeout.unwrap_or_else(|| Instant::now() + IDLE_WAIT);
             tokio::select! {
                 c = control.recv() => {
-                    let mut next = c;
-                    for _ in 0..CONTROL_BATCH {
-                        match next {
-                            None | Some(Control::Shutdown) => {
+                    // Every handle gone: nobody can send a command any more.
+                    let first = c.unwrap_or(Control::Shutdown);
+                    let mut batch = std::mem::take(&mut self.control_batch);
+                    take_control_batch(first, &mut control, &mut batch);
+                    for c in batch.drain(..) {
+                        match c {
+                            Control::Shutdown => {
                                 debug!(local_addr = %self.local_addr, "media thread stopped");
                                 return;
                             }
-                            Some(Control::Open(id, tx)) => {
+                            Control::Open(id, tx) => {
                                 self.channels.insert(id, tx);
                             }
-                            Some(Control::Command(cmd)) => self.command(cmd),
-                        }
-                        match control.try_recv() {
-                            Ok(c) => next = Some(c),
-                            Err(_) => break,
+                            Control::Command(cmd) => self.command(cmd),
                         }
                     }
+                    self.control_batch = batch;
                 }
                 r = self.socket.readable() => match r {
                     Ok(()) => self.receive(),
@@ -537,6 +558,7 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plenum_protocol::ParticipantId;
 
     fn config(bind: &str, threads: usize) -> BridgeConfig {
         BridgeConfig {
@@ -610,6 +632,80 @@ mod tests {
         }
         // 100 expected each; 40 is more than 6 standard deviations away.
         assert!(per_shard.iter().all(|n| *n > 40), "{per_shard:?}");
+        bridge.shutdown();
+        threads.join().unwrap();
+    }
+
+    fn view_of(participant: ParticipantId, conference: MeetingId) -> Control {
+        Control::Command(BridgeCommand::View {
+            conference,
+            participant,
+            tiles: vec![],
+        })
+    }
+
+    #[test]
+    fn a_control_batch_keeps_everything_it_takes() {
+        let conference = MeetingId::random();
+        let sent: Vec<ParticipantId> = (0..3 * CONTROL_BATCH + 7)
+            .map(|_| ParticipantId::random())
+            .collect();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for id in &sent {
+            tx.send(view_of(*id, conference)).unwrap();
+        }
+        let mut handled = Vec::new();
+        let mut sizes = Vec::new();
+        let mut batch = Vec::new();
+        while let Ok(first) = rx.try_recv() {
+            take_control_batch(first, &mut rx, &mut batch);
+            sizes.push(batch.len());
+            for c in batch.drain(..) {
+                let Control::Command(BridgeCommand::View { participant, .. }) = c else {
+                    panic!("unexpected {c:?}");
+                };
+                handled.push(participant);
+            }
+        }
+        assert_eq!(sizes, [CONTROL_BATCH, CONTROL_BATCH, CONTROL_BATCH, 7]);
+        assert_eq!(handled, sent);
+    }
+
+    #[test]
+    fn a_burst_of_commands_is_handled_in_full() {
+        let (bridge, threads) = Bridge::start(config("127.0.0.1:0", 1)).unwrap();
+        let conference = MeetingId::random();
+        let mut events = bridge.open_conference(conference);
+        // Views for a conference the engine does not have: each answers one error event,
+        // so every command that got lost would be an event missing.
+        let sent: Vec<ParticipantId> = (0..20 * CONTROL_BATCH)
+            .map(|_| ParticipantId::random())
+            .collect();
+        for id in &sent {
+            bridge.send(BridgeCommand::View {
+                conference,
+                participant: *id,
+                tiles: vec![],
+            });
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let answered: Vec<ParticipantId> = runtime.block_on(async {
+            let mut answered = Vec::new();
+            while answered.len() < sent.len() {
+                let next = tokio::time::timeout(Duration::from_secs(10), events.recv()).await;
+                match next {
+                    Ok(Some(BridgeEvent::Error { participant, .. })) => answered.push(participant),
+                    Ok(other) => panic!("unexpected {other:?}"),
+                    Err(_) => break,
+                }
+            }
+            answered
+        });
+        assert_eq!(answered.len(), sent.len(), "commands lost");
+        assert_eq!(answered, sent);
         bridge.shutdown();
         threads.join().unwrap();
     }
