@@ -128,12 +128,19 @@
 //! | batched, the leaky pacer releasing its burst per `handle_timeout` | 22 070 | 23 160 |
 //! | batched, BWE off (null pacer), str0m as is | 18 830 | 24 140 |
 //!
-//! The pacer change (in `LeakyBucketPacer`: `poll_queue` counts the packet off its queue
-//! snapshot instead of closing the gate, `register_send` picks the next queue while the
-//! budget allows; probes keep one packet per timeout) halves 10x10 and keeps the
+//! The pacer change (in `LeakyBucketPacer`: `poll_queue` no longer closes the gate, and
+//! `register_send` counts the packet off its queue snapshot and picks the next queue while
+//! the budget allows; probes keep one packet per timeout; the row above is its first
+//! version, the kept patch differs only in keeping the snapshot's send time) halves 10x10 and keeps the
 //! delay-based estimate the layer choice needs; it is a change to str0m (upstream or a
-//! fork), not made here. Turning BWE off costs that estimate. What stays per packet either
-//! way is `poll_datagram` (RTP header, extensions, SRTP, send buffer) and str0m's
+//! fork), not made here. On the wire it does not pay: at the benchmark's rates a socket
+//! read returns about one datagram, so a subscriber's burst is one or two packets and
+//! there is no walk to save (`bench/sfu-vs-janus`, patched against unpatched: no change
+//! beyond the noise; BENCHMARKS.md). It also delivered fewer packets in the first seconds
+//! of the in-process 10x10 (15 900 against 20 200 in the 2 s window), a start-up effect
+//! not explained. So it is not carried (`bench/str0m/leaky-burst.patch`, which passes
+//! str0m's own 874 unit tests). Turning BWE off costs the estimate. What stays per packet
+//! either way is `poll_datagram` (RTP header, extensions, SRTP, send buffer) and str0m's
 //! allocations; our own forwarding (`Conference::forward` without str0m's writer) is
 //! under 3 % of the total.
 //!
