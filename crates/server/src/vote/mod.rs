@@ -66,9 +66,10 @@ struct KeptProof {
     proof: Vec<String>,
 }
 
-/// Seals a vote whose `vote.close` entry is stored at `close_seq`: signs a checkpoint covering it, assembles and signs the protocol, stores the
-/// seal. Returns the checkpoint the result is bound to. When that fails, the closed vote
-/// ends cancelled (its participants hear so), with the error as the recorded reason.
+/// Seals a vote whose `vote.close` entry is stored at `close_seq`: signs a checkpoint
+/// covering it, assembles and signs the protocol, stores the seal. Returns the checkpoint
+/// the result is bound to. When that fails, the closed vote ends cancelled (its
+/// participants hear so), with the error as the recorded reason.
 pub async fn seal(
     state: &AppState,
     vote_id: VoteId,
