@@ -199,6 +199,9 @@ struct Participant {
     /// The set of remote tracks changed while an offer was outstanding.
     renegotiate: bool,
     estimate_bps: Option<u64>,
+    /// What the subscribe `Rtc`'s estimator was last told the view would take
+    /// (`Bwe::set_bitrate`), so an unchanged view does not reconfigure it.
+    desired_bps: u64,
 }
 
 impl Participant {
@@ -217,6 +220,7 @@ impl Participant {
             pending: None,
             renegotiate: false,
             estimate_bps: None,
+            desired_bps: 0,
         }
     }
 
@@ -1097,11 +1101,35 @@ impl Conference {
             .map(|e| e.saturating_sub(audio * AUDIO_RESERVE_BPS));
         let mut got = vec![Quality::Low; wants.len()];
         layer::allocate(budget, &wants, &mut got);
+        // Audio alone needs no probing: its rate is small and fixed. A view that takes less
+        // than the starting estimate asks for that much anyway: str0m's first probes go
+        // up to twice what is desired and their result replaces the estimate, so a
+        // thumbnail's few hundred kbit/s would become the estimate, and enlarging the
+        // tile later would wait for the estimate to climb back.
+        let desired = if wants.is_empty() && fixed_video.is_empty() {
+            0
+        } else {
+            layer::view_bitrate_bps(&wants, fixed_video.len())
+                .saturating_add(audio * AUDIO_RESERVE_BPS)
+                .max(INITIAL_ESTIMATE.as_u64())
+        };
 
         let mut requests = Vec::new();
         let Some(sub) = self.participants.get_mut(&id) else {
             return;
         };
+        if sub.desired_bps != desired {
+            // The estimator probes the link up to what the view wants. Without it, what a
+            // subscriber is sent is all the estimate can learn from: nine thumbnails' worth
+            // never shows that the link carries nine medium tiles. No minimum: padding is
+            // not wanted beyond the probes.
+            sub.desired_bps = desired;
+            let slot = sub.slot(Side::Subscribe);
+            slot.rtc
+                .bwe()
+                .set_bitrate(Bitrate::ZERO, Bitrate::bps(desired));
+            slot.dirty = true;
+        }
         for ((key, layers), quality) in keys.iter().zip(&layers).zip(&got) {
             let Some(o) = sub.outs.get_mut(key) else {
                 continue;

@@ -106,6 +106,13 @@ pub(crate) fn allocate(budget_bps: Option<u64>, wants: &[Quality], out: &mut [Qu
     }
 }
 
+/// What a view takes at the qualities its tiles want: the simulcast videos' `wants` and
+/// `fixed` videos without simulcast (a screen share), counted at the high layer's rate.
+pub(crate) fn view_bitrate_bps(wants: &[Quality], fixed: usize) -> u64 {
+    let simulcast: u64 = wants.iter().map(|q| q.bitrate_bps()).sum();
+    simulcast.saturating_add(Quality::High.bitrate_bps().saturating_mul(fixed as u64))
+}
+
 /// The rid of `layers` (ordered low → high) that best serves `quality`: the highest layer
 /// not above it, else the lowest there is. `None` when the track has no layers.
 pub(crate) fn pick_rid(layers: &[Rid], quality: Quality) -> Option<Rid> {
@@ -166,6 +173,13 @@ mod tests {
             allocate(budget, wants, &mut out);
             assert_eq!(out, expected, "budget {budget:?} wants {wants:?}");
         }
+    }
+
+    #[test]
+    fn a_view_takes_its_wanted_layers_and_fixed_videos_at_the_high_rate() {
+        assert_eq!(view_bitrate_bps(&[], 0), 0);
+        assert_eq!(view_bitrate_bps(&[Medium; 9], 0), 4_500_000);
+        assert_eq!(view_bitrate_bps(&[Low, High], 1), 3_150_000);
     }
 
     #[test]

@@ -813,3 +813,33 @@ fn everyone_receives_everyone_in_a_larger_conference() {
         }
     }
 }
+
+#[test]
+fn a_viewer_of_many_tiles_gets_the_layer_they_want_when_the_link_carries_it() {
+    // A 10-person meeting: the viewer shows nine medium tiles. Their medium layers with
+    // audio take more than a subscriber's starting estimate, and what is sent at the low
+    // layer can never show that the link carries more: only probing the link for what the
+    // view wants (str0m's allocation probes) gets there. The simulated link has no limit.
+    let mut w = World::new();
+    let m = meeting(1);
+    let viewer = w.join(m, Publish::NOTHING);
+    let publishers: Vec<usize> = (0..9).map(|_| w.join(m, Publish::AV_SIMULCAST)).collect();
+    let tiles: Vec<(usize, u32, u32)> = publishers.iter().map(|p| (*p, 640, 360)).collect();
+    w.view(viewer, &tiles);
+    w.run(4 * SEC);
+    let last_tags: Vec<Option<u8>> = publishers
+        .iter()
+        .map(|p| {
+            let from = w.participants[*p].id;
+            w.participants[viewer]
+                .from(from, TrackSource::Camera)
+                .last()
+                .map(|r| r.tag)
+        })
+        .collect();
+    assert_eq!(last_tags, vec![Some(b'h'); 9]);
+    for p in &publishers {
+        let from = w.participants[*p].id;
+        assert_continuous(&w.participants[viewer].from(from, TrackSource::Camera));
+    }
+}
