@@ -636,12 +636,12 @@ mod tests {
         threads.join().unwrap();
     }
 
-    fn view_of(participant: ParticipantId, conference: MeetingId) -> Control {
-        Control::Command(BridgeCommand::View {
+    fn view_of(participant: ParticipantId, conference: MeetingId) -> BridgeCommand {
+        BridgeCommand::View {
             conference,
             participant,
             tiles: vec![],
-        })
+        }
     }
 
     #[test]
@@ -652,7 +652,7 @@ mod tests {
             .collect();
         let (tx, mut rx) = mpsc::unbounded_channel();
         for id in &sent {
-            tx.send(view_of(*id, conference)).unwrap();
+            tx.send(Control::Command(view_of(*id, conference))).unwrap();
         }
         let mut handled = Vec::new();
         let mut sizes = Vec::new();
@@ -682,11 +682,7 @@ mod tests {
             .map(|_| ParticipantId::random())
             .collect();
         for id in &sent {
-            bridge.send(BridgeCommand::View {
-                conference,
-                participant: *id,
-                tiles: vec![],
-            });
+            bridge.send(view_of(*id, conference));
         }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
