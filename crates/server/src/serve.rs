@@ -112,6 +112,10 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     tokio::spawn(housekeeping(state.clone()));
     crate::siem_task::start(&state)?;
 
+    // Listen for stop signals before the banner announces the server: whoever reads the
+    // banner may stop the server at once, and a signal without a handler would kill it
+    // without a clean shutdown.
+    let stop_requested = stop_signal()?;
     tracing::info!(http = %local, public_url = %state.config.http.public_url, "listening");
     let banner = demo::banner(&state.config.http.public_url, &demo);
     {
@@ -125,7 +129,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     tokio::spawn({
         let shutdown = shutdown.clone();
         async move {
-            stop_signal().await;
+            stop_requested.await;
             tracing::info!("stop signal received; shutting down");
             shutdown.trigger();
         }
@@ -185,25 +189,26 @@ async fn housekeeping(state: AppState) {
     }
 }
 
-async fn stop_signal() {
-    let ctrl_c = async {
+/// Registers for SIGINT and SIGTERM now; the returned future ends at the first of them.
+#[cfg(unix)]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// Ctrl-C is the only stop signal off Unix.
+#[cfg(not(unix))]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+    })
 }
