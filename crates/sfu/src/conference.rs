@@ -64,6 +64,16 @@ const IDLE_TIMEOUT_BACKOFF: Duration = Duration::from_millis(1);
 const PACER_LEAD: Duration = Duration::from_millis(1);
 /// What each forwarded audio track is assumed to take from a subscriber's budget.
 const AUDIO_RESERVE_BPS: u64 = 50_000;
+/// How long a subscriber's outgoing packets are kept for retransmission. str0m keeps 3 s,
+/// which in a 10 × 10 meeting was a third of the SFU's memory; a retransmission is only of
+/// use while the receiver's jitter buffer still waits for the packet, and libwebrtc's own
+/// send history keeps 1 s (or 3 RTTs, on links slower than that).
+const RETRANSMIT_HISTORY: Duration = Duration::from_secs(1);
+/// At most this many packets per outgoing stream: 1 s of the full layer at twice its rate.
+const RETRANSMIT_HISTORY_PACKETS: usize = 400;
+/// Retransmissions may add at most this share to what a stream sends (str0m's default): on
+/// a link losing more, they would only add to the congestion, and keyframes recover.
+const RETRANSMIT_RATIO_CAP: Option<f32> = Some(0.15);
 
 /// Which of a participant's two connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -501,6 +511,18 @@ impl Conference {
             return Err(e);
         }
         slot.down_since.get_or_insert(now);
+        // An m-line is created once and reused, never stopped, so setting its stream up
+        // here covers every stream the connection sends.
+        let rtc = &mut p.rtcs[Side::Subscribe as usize].rtc;
+        for (mid, _) in &pending.added {
+            if let Some(stream) = rtc.direct_api().stream_tx_by_mid(*mid, None) {
+                stream.set_rtx_cache(
+                    RETRANSMIT_HISTORY_PACKETS,
+                    RETRANSMIT_HISTORY,
+                    RETRANSMIT_RATIO_CAP,
+                );
+            }
+        }
         p.lines.extend(pending.added);
         for o in p.outs.values_mut() {
             o.open = true;
