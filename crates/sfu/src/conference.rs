@@ -65,9 +65,9 @@ const PACER_LEAD: Duration = Duration::from_millis(1);
 /// What each forwarded audio track is assumed to take from a subscriber's budget.
 const AUDIO_RESERVE_BPS: u64 = 50_000;
 /// How long a subscriber's outgoing packets are kept for retransmission. str0m keeps 3 s,
-/// which in a 10 × 10 meeting was a third of the SFU's memory; a retransmission is only of
-/// use while the receiver's jitter buffer still waits for the packet, and libwebrtc's own
-/// send history keeps 1 s (or 3 RTTs, on links slower than that).
+/// which in a 10 × 10 meeting was 44 % of the SFU's memory per participant; a
+/// retransmission is only of use while the receiver's jitter buffer still waits for the
+/// packet, and libwebrtc's own send history keeps 1 s (or 3 RTTs, on links slower than that).
 const RETRANSMIT_HISTORY: Duration = Duration::from_secs(1);
 /// At most this many packets per outgoing stream: 1 s of the full layer at twice its rate.
 const RETRANSMIT_HISTORY_PACKETS: usize = 400;
