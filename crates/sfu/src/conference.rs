@@ -513,9 +513,8 @@ impl Conference {
         slot.down_since.get_or_insert(now);
         // An m-line is created once and reused, never stopped, so setting its stream up
         // here covers every stream the connection sends.
-        let rtc = &mut p.rtcs[Side::Subscribe as usize].rtc;
         for (mid, _) in &pending.added {
-            if let Some(stream) = rtc.direct_api().stream_tx_by_mid(*mid, None) {
+            if let Some(stream) = slot.rtc.direct_api().stream_tx_by_mid(*mid, None) {
                 stream.set_rtx_cache(
                     RETRANSMIT_HISTORY_PACKETS,
                     RETRANSMIT_HISTORY,
