@@ -9,8 +9,10 @@
 //! to other participants (media, keyframe requests, layer changes) in a queue; handling that
 //! queue writes into other `Rtc`s, which are polled in turn, until nothing is left.
 
+use crate::direct::{AudioFrame, AudioOut, DirectSender};
 use crate::layer::{self, Quality};
 use crate::speaker::SpeakerDetector;
+use crate::srtp;
 use crate::timeline::Timeline;
 use crate::{Outputs, Transmit};
 use plenum_protocol::bridge::{
@@ -23,9 +25,11 @@ use std::time::{Duration, Instant};
 use str0m::bwe::{Bitrate, BweKind};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::config::CryptoProvider;
+use str0m::crypto::CryptoError;
 use str0m::media::{
-    Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid,
+    Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Pt, Rid,
 };
+use str0m::rtp::Extension;
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, PacerReason, Reason, Rtc};
 use tracing::{debug, trace, warn};
 
@@ -74,6 +78,10 @@ const RETRANSMIT_HISTORY_PACKETS: usize = 400;
 /// Retransmissions may add at most this share to what a stream sends (str0m's default): on
 /// a link losing more, they would only add to the congestion, and keyframes recover.
 const RETRANSMIT_RATIO_CAP: Option<f32> = Some(0.15);
+/// str0m's interval between sender reports of audio streams on subscribe `Rtc`s: never in
+/// the life of a process. Forwarded audio is written by `direct`, which sends its own
+/// reports; str0m's, for a stream it never wrote, would map RTP time 0 to the present.
+const NO_AUDIO_REPORTS: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Which of a participant's two connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -94,18 +102,26 @@ pub(crate) struct RtcFactory {
 }
 
 impl RtcFactory {
-    fn build(&self, side: Side, now: Instant) -> Rtc {
-        let mut config = Rtc::builder()
+    /// A new `Rtc`; for the subscribe side also what `direct` writes its audio with.
+    fn build(&self, side: Side, now: Instant) -> RtcSlot {
+        let config = Rtc::builder()
             .set_ice_lite(true)
             .set_crypto_provider(self.crypto.clone());
-        if side == Side::Subscribe {
-            config = config.enable_bwe(Some(INITIAL_ESTIMATE));
-        }
-        let mut rtc = config.build(now);
+        let (mut rtc, direct) = match side {
+            Side::Publish => (config.build(now), None),
+            Side::Subscribe => {
+                let mut config = config
+                    .enable_bwe(Some(INITIAL_ESTIMATE))
+                    .set_rtcp_report_interval_audio(NO_AUDIO_REPORTS);
+                let audio_level_id = config.extension_map().id_of(Extension::AudioLevel);
+                let (rtc, keys) = srtp::build_capturing(|| config.build(now));
+                (rtc, Some(DirectSender::new(keys, audio_level_id)))
+            }
+        };
         for c in &self.candidates {
             rtc.add_local_candidate(c.clone());
         }
-        rtc
+        RtcSlot::new(rtc, direct)
     }
 }
 
@@ -143,6 +159,9 @@ struct OutTrack {
     /// rebase the timeline at their first frame, which matters on a reused m-line).
     synced: bool,
     timeline: Timeline,
+    /// Audio: the subscriber's payload type for the publisher's (`Writer::match_params`,
+    /// asked once per track instead of per frame).
+    audio_pt: Option<(Pt, Pt)>,
 }
 
 type TrackKey = (ParticipantId, TrackSource);
@@ -158,6 +177,8 @@ struct SubLine {
     /// The outgoing timeline of its last track, continued by the next one: the m-line keeps
     /// its SSRC, and the receiver expects that stream's timestamps to go on.
     timeline: Timeline,
+    /// Audio m-lines: the stream `direct` writes, once the answer has created it.
+    audio: Option<AudioOut>,
 }
 
 #[derive(Debug)]
@@ -179,16 +200,19 @@ struct RtcSlot {
     timeout: Option<Instant>,
     /// Since when ICE is down; set at negotiation too, cleared when connected.
     down_since: Option<Instant>,
+    /// Subscribe side: keys and address for the audio written by `direct`.
+    direct: Option<DirectSender>,
 }
 
 impl RtcSlot {
-    fn new(mut rtc: Rtc) -> Self {
+    fn new(mut rtc: Rtc, direct: Option<DirectSender>) -> Self {
         RtcSlot {
             ufrag: rtc.direct_api().local_ice_credentials().ufrag,
             rtc,
             dirty: true,
             timeout: None,
             down_since: None,
+            direct,
         }
     }
 }
@@ -218,8 +242,8 @@ impl Participant {
     fn new(factory: &RtcFactory, now: Instant) -> Self {
         Participant {
             rtcs: [
-                RtcSlot::new(factory.build(Side::Publish, now)),
-                RtcSlot::new(factory.build(Side::Subscribe, now)),
+                factory.build(Side::Publish, now),
+                factory.build(Side::Subscribe, now),
             ],
             failed: false,
             published: Vec::new(),
@@ -513,16 +537,22 @@ impl Conference {
         slot.down_since.get_or_insert(now);
         // An m-line is created once and reused, never stopped, so setting its stream up
         // here covers every stream the connection sends.
-        for (mid, _) in &pending.added {
-            if let Some(stream) = slot.rtc.direct_api().stream_tx_by_mid(*mid, None) {
-                stream.set_rtx_cache(
+        let mut added = pending.added;
+        for (mid, line) in &mut added {
+            let mut api = slot.rtc.direct_api();
+            let Some(stream) = api.stream_tx_by_mid(*mid, None) else {
+                continue;
+            };
+            match line.kind {
+                MediaKind::Audio => line.audio = Some(AudioOut::new(*stream.ssrc())),
+                MediaKind::Video => stream.set_rtx_cache(
                     RETRANSMIT_HISTORY_PACKETS,
                     RETRANSMIT_HISTORY,
                     RETRANSMIT_RATIO_CAP,
-                );
+                ),
             }
         }
-        p.lines.extend(pending.added);
+        p.lines.extend(added);
         for o in p.outs.values_mut() {
             o.open = true;
         }
@@ -608,7 +638,7 @@ impl Conference {
         if !poll_rtc(id, p, side, now, out, &mut self.queue) {
             self.fail(id, out);
         }
-        self.propagate(now);
+        self.propagate(now, out);
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant, out: &mut Outputs) {
@@ -844,6 +874,7 @@ impl Conference {
                 target: None,
                 synced: false,
                 timeline,
+                audio_pt: None,
             }
         };
         let mut tracks: Vec<(TrackKey, OutTrack)> = Vec::new();
@@ -861,6 +892,7 @@ impl Conference {
                     kind,
                     stream,
                     timeline: Timeline::default(),
+                    audio: None,
                 },
             ));
         }
@@ -914,7 +946,7 @@ impl Conference {
             if self.queue.is_empty() {
                 break;
             }
-            self.propagate(now);
+            self.propagate(now, out);
         }
         self.timeout = self
             .participants
@@ -926,10 +958,10 @@ impl Conference {
     }
 
     /// Hands on what polled `Rtc`s produced; the `Rtc`s this writes to are marked dirty.
-    fn propagate(&mut self, now: Instant) {
+    fn propagate(&mut self, now: Instant, out: &mut Outputs) {
         while let Some(item) = self.queue.pop_front() {
             match item {
-                Propagated::Media(from, data) => self.forward(from, data, now),
+                Propagated::Media(from, data) => self.forward(from, data, now, out),
                 Propagated::KeyframeRequest(from, req) => {
                     self.keyframe_request_from(from, req, now)
                 }
@@ -945,7 +977,7 @@ impl Conference {
     }
 
     /// The hot path: one frame of a publisher to every subscriber that should get it.
-    fn forward(&mut self, from: ParticipantId, data: MediaData, now: Instant) {
+    fn forward(&mut self, from: ParticipantId, data: MediaData, now: Instant, out: &mut Outputs) {
         let Some(publisher) = self.participants.get(&from) else {
             return;
         };
@@ -989,6 +1021,13 @@ impl Conference {
                 continue;
             }
             let slot = &mut sub.rtcs[Side::Subscribe as usize];
+            if source == TrackSource::Microphone {
+                let line = sub.lines.get_mut(&o.mid);
+                if let Err(e) = forward_audio(slot, line, o, &data, out) {
+                    debug!(subscriber = %sid, "audio not sealed: {e}");
+                }
+                continue;
+            }
             let Some(writer) = slot.rtc.writer(o.mid) else {
                 continue;
             };
@@ -1177,6 +1216,48 @@ impl Conference {
     }
 }
 
+/// Writes an audio frame to a subscriber through `direct`, without its `Rtc`.
+fn forward_audio(
+    slot: &mut RtcSlot,
+    line: Option<&mut SubLine>,
+    o: &mut OutTrack,
+    data: &MediaData,
+    out: &mut Outputs,
+) -> Result<(), CryptoError> {
+    let (Some(direct), Some(stream)) = (&mut slot.direct, line.and_then(|l| l.audio.as_mut()))
+    else {
+        return Ok(());
+    };
+    let pt = match o.audio_pt {
+        Some((from, to)) if from == data.pt => to,
+        _ => {
+            let Some(to) = slot
+                .rtc
+                .writer(o.mid)
+                .and_then(|w| w.match_params(data.params))
+            else {
+                trace!("subscriber has no matching audio codec; frame dropped");
+                return Ok(());
+            };
+            o.audio_pt = Some((data.pt, to));
+            to
+        }
+    };
+    let time = o.timeline.map(data.time, data.network_time);
+    let frame = AudioFrame {
+        pt: *pt,
+        // RTP time is the low 32 bits of the timeline.
+        time: time.numer() as u32,
+        arrival: data.network_time,
+        level: data
+            .ext_vals
+            .audio_level
+            .map(|l| (l, data.ext_vals.voice_activity.unwrap_or(false))),
+        payload: &data.data,
+    };
+    stream.write(direct, frame, &mut out.transmits)
+}
+
 /// Whether a viewed video waits for the keyframe that starts it or switches its layer.
 fn awaits_keyframe(o: &OutTrack) -> bool {
     o.open && o.viewed && (!o.synced || o.current != o.target)
@@ -1239,6 +1320,9 @@ fn poll_rtc(
             }
             Output::Transmit(t) => {
                 idle_timeouts = 0;
+                if let Some(direct) = &mut slot.direct {
+                    direct.sent(t.destination, t.contents.first().copied());
+                }
                 out.transmits.push_back(Transmit {
                     destination: t.destination,
                     contents: t.contents.into(),

@@ -147,8 +147,10 @@
 //! [str0m]: https://docs.rs/str0m
 
 mod conference;
+mod direct;
 mod layer;
 mod speaker;
+mod srtp;
 mod timeline;
 
 use conference::{CommandError, Conference, RtcFactory, Side};
@@ -262,7 +264,7 @@ impl Sfu {
             config,
             factory: Arc::new(RtcFactory {
                 candidates,
-                crypto: Arc::new(str0m::crypto::from_feature_flags()),
+                crypto: Arc::new(srtp::capture_keys(&str0m::crypto::from_feature_flags())),
             }),
             conferences: BTreeMap::new(),
             routes: HashMap::new(),

@@ -19,6 +19,7 @@ use str0m::media::{
 };
 use str0m::media::{Pt, Writer};
 use str0m::net::{Protocol, Receive};
+use str0m::rtp::rtcp::SenderInfo;
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use uuid::Uuid;
 
@@ -42,6 +43,8 @@ pub struct Received {
     /// Marker the sender put in byte 1 of every video frame: its layer.
     pub tag: u8,
     pub audio_level: Option<i8>,
+    /// The latest sender report of the frame's stream: its NTP time and RTP time.
+    pub sender_info: Option<SenderInfo>,
 }
 
 #[derive(Debug)]
@@ -455,6 +458,7 @@ impl World {
                     keyframe: d.is_keyframe(),
                     tag: d.data.get(1).copied().unwrap_or(0),
                     audio_level: d.ext_vals.audio_level,
+                    sender_info: d.last_sender_info,
                 });
             }
             _ => {}

@@ -6,7 +6,7 @@
 
 mod harness;
 
-use harness::{Publish, World, assert_continuous, meeting, publisher_and_viewer};
+use harness::{Publish, Received, World, assert_continuous, meeting, publisher_and_viewer};
 use plenum_protocol::bridge::{BridgeCommand, BridgeEvent, TrackSource};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -46,6 +46,72 @@ fn two_publishers_receive_each_other() {
         .map(|r| r.audio_level)
         .collect();
     assert!(levels.iter().all(|l| *l == Some(-30)), "{levels:?}");
+}
+
+/// Lip sync: a browser plays a stream's audio and video in step by mapping both to
+/// wall-clock time through each one's sender reports. The SFU writes forwarded audio
+/// itself and str0m writes the video, so both reports must tell one clock (and str0m must
+/// send none of its own for audio it never wrote).
+#[test]
+fn forwarded_audio_and_video_report_one_clock() {
+    let mut w = World::new();
+    let m = meeting(1);
+    let a = w.join(m, Publish::AV);
+    let b = w.join(m, Publish::AV);
+    w.view(b, &[(a, 640, 360)]);
+    // Long enough for str0m's audio report interval (5 s) to pass.
+    w.run(8 * SEC);
+
+    let from = w.participants[a].id;
+    let p = &w.participants[b];
+    // A frame's wall-clock time by its stream's latest report, and when it arrived.
+    let on_clock = |r: &Received, rate: f64| {
+        let info = r
+            .sender_info
+            .unwrap_or_else(|| panic!("no sender report by {:?}", r.at));
+        let ticks = r.time as f64 - info.rtp_time.numer() as f64;
+        let ntp = info.ntp_time + Duration::from_secs_f64(ticks.max(0.0) / rate);
+        (ntp, r.at)
+    };
+    let audio = p.from(from, TrackSource::Microphone);
+    let video = p.from(from, TrackSource::Camera);
+    // The first report of each comes with its first frames (str0m's video: within 1 s).
+    let late = |frames: &[&Received]| -> Vec<Received> {
+        frames
+            .iter()
+            .filter(|r| r.at >= w.start + 2 * SEC)
+            .map(|r| (*r).clone())
+            .collect()
+    };
+    let (audio, video) = (late(&audio), late(&video));
+    assert!(
+        audio.len() > 50 && video.len() > 25,
+        "{} audio, {} video",
+        audio.len(),
+        video.len()
+    );
+    for v in &video {
+        let (v_ntp, v_at) = on_clock(v, 90_000.0);
+        // The audio frame that arrived nearest in time.
+        let Some(a) = audio.iter().min_by_key(|a| a.at.max(v_at) - a.at.min(v_at)) else {
+            continue;
+        };
+        let (a_ntp, a_at) = on_clock(a, 48_000.0);
+        // Both on one clock: their wall-clock times differ as their arrivals do.
+        let by_reports = a_ntp
+            .duration_since(v_ntp)
+            .map_or_else(|e| -e.duration().as_secs_f64(), |d| d.as_secs_f64());
+        let by_arrival = if a_at >= v_at {
+            (a_at - v_at).as_secs_f64()
+        } else {
+            -(v_at - a_at).as_secs_f64()
+        };
+        assert!(
+            (by_reports - by_arrival).abs() < 0.02,
+            "audio and video apart by {by_reports:.3} s on the reports' clock, \
+             {by_arrival:.3} s on arrival"
+        );
+    }
 }
 
 #[test]
