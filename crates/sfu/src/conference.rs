@@ -20,6 +20,7 @@ use plenum_protocol::bridge::{
 };
 use plenum_protocol::{MeetingId, ParticipantId};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use str0m::bwe::{Bitrate, BweKind};
@@ -620,6 +621,7 @@ impl Conference {
         id: ParticipantId,
         side: Side,
         input: Input,
+        media_from: Option<SocketAddr>,
         now: Instant,
         out: &mut Outputs,
     ) {
@@ -630,6 +632,9 @@ impl Conference {
             return;
         }
         let slot = p.slot(side);
+        if let (Some(direct), Some(source)) = (&mut slot.direct, media_from) {
+            direct.heard_from(source);
+        }
         if let Err(e) = slot.rtc.handle_input(input) {
             // str0m reports broken input (bad DTLS, SRTP, STUN) as errors; one bad datagram
             // must not end the connection.

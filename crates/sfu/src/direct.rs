@@ -102,6 +102,14 @@ impl DirectSender {
         }
     }
 
+    /// Notes where the browser's SRTP or SRTCP came from (an address ICE has checked, or
+    /// the datagram would not have been routed here): its selected candidate pair. A
+    /// subscribe connection that carries only audio sends nothing through str0m after the
+    /// handshake, so after a move to another pair this is how the audio follows.
+    pub(crate) fn heard_from(&mut self, source: SocketAddr) {
+        self.peer = Some(source);
+    }
+
     /// Keys and address, once both are known.
     fn ready(&mut self) -> Option<(&mut SrtpSender, SocketAddr)> {
         if self.srtp.is_none() {

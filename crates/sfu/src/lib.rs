@@ -402,8 +402,12 @@ impl Sfu {
             let Some((route, input)) = self.route(&d, now) else {
                 continue;
             };
+            // SRTP and SRTCP (RFC 7983: first byte 128..=191) come over the candidate pair
+            // the browser selected; what the SFU writes itself goes back the same way.
+            let media_from = d.contents.first().is_some_and(|b| (128..=191).contains(b));
+            let media_from = media_from.then_some(d.source);
             self.with_conference(route.conference, |c, out| {
-                c.handle_input(route.participant, route.side, input, now, out)
+                c.handle_input(route.participant, route.side, input, media_from, now, out)
             });
             if !touched.contains(&route.conference) {
                 touched.push(route.conference);
